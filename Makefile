@@ -1,0 +1,31 @@
+# Two commands set up a fresh machine and do the job:
+#   make demo   the virtual-board demo
+#   make test   the whole test suite (what CI runs)
+# Everything is installed into .venv from PyPI; nothing else is assumed.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup demo test bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: setup
+	$(BIN)/ringcue demo
+
+# pytest exits 5 when it collected no tests: that is a failure here.
+test: setup
+	@$(BIN)/python -m pytest -n auto $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest ran no tests" >&2; exit 1; fi; exit $$rc
+
+bench: setup
+	$(BIN)/python bench/bench_core.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

@@ -1,0 +1,268 @@
+# Ring detector: optocoupler edges + hook changes + time -> actions.
+#
+# Theory of operation
+#   pulse   a rising edge of the opto output (ring current starts flowing).
+#           A half-wave opto gives one per ring cycle, a full-wave one two:
+#           15-70 Hz ringing is 15-140 pulses/s.
+#   burst   >= VALID_PULSES pulses whose spacing is in band (MIN..MAX period)
+#           and regular (within 25 % + 2 ms of the first spacing). Reversals
+#           (1 pulse), hook flashes (1 step), dial pulses (10 pps, out of band,
+#           or alternating 60/40 ms, irregular), neon MWI and isolated spikes
+#           never make one.
+#   ring    one cadence cycle: bursts less than profile.join_ms apart, so the
+#           UK double ring and distinctive rings count once. Counted (and the
+#           cue decided) the moment its first burst validates.
+#   call    rings until profile.end_ms of silence, or until off-hook.
+#
+# A deadline that falls while a burst is still being validated waits for that
+# burst to validate or die, so validation time never splits a ring.
+#
+# Inputs:  edge(t_ms, level), hook(t_ms, offhook), tick(now_ms).
+# Outputs: next_action() -> (ACT_*, t_ms, a, b, c) or None, like h11's
+#          next_event(). next_deadline() says when tick() must run next.
+# edge() never allocates: state is small ints, actions go to an int array.
+from array import array
+
+from .cue import CuePolicy
+from .ticks import tadd, tdiff
+
+try:
+    from micropython import const
+except ImportError:
+
+    def const(x):
+        return x
+
+
+MIN_PERIOD_MS = const(5)  # closer pulses are contact chatter: ignored
+MAX_PERIOD_MS = const(75)  # 13.3 pulses/s; slower is not ringing
+VALID_PULSES = const(6)  # 5 regular periods make a burst
+
+# states
+ST_IDLE = const(0)  # no call
+ST_RINGING = const(1)  # a ring is in progress
+ST_GAP = const(2)  # call active, between rings
+ST_TALK = const(3)  # answered, off-hook (hook sense only)
+ST_OFFHOOK = const(4)  # off-hook with no call: outgoing call, pulses ignored
+STATE_NAMES = ("idle", "ringing", "gap", "talk", "offhook")
+
+# actions: (code, t_ms, a, b, c). Append new codes, never renumber.
+ACT_RING = const(1)  # a = ring number within the call
+ACT_CUE_ON = const(2)
+ACT_CUE_OFF = const(3)
+ACT_ALARM_ON = const(4)
+ACT_ALARM_OFF = const(5)
+ACT_ANSWER = const(6)  # a = rings
+ACT_CALL_END = const(7)  # a = rings, b = outcome | FLAG_*, c = answer_ms or -1
+ACT_HANGUP = const(8)  # a = talk_ms
+
+OUTCOME_ANSWERED = const(1)
+OUTCOME_ABANDONED = const(2)
+OUTCOME_UNKNOWN = const(3)
+OUTCOME_MASK = const(0x0F)
+OUTCOME_NAMES = ("", "answered", "abandoned", "unknown")
+FLAG_CUE = const(0x10)
+FLAG_ALARM = const(0x20)
+
+_SLOT = const(5)
+
+
+class RingDetector:
+    def __init__(self, profile, cue_ring=2, alarm_after=3, hook_wired=False, queue=16):
+        self.profile = profile
+        self._join = profile.join_ms
+        self._end = profile.end_ms
+        self._first = profile.first_ms
+        self.policy = CuePolicy(cue_ring, alarm_after)
+        self.hook_wired = hook_wired
+        self.state = ST_IDLE
+        self.rings = 0
+        self._t0 = 0  # onset of ring 1
+        self._last = 0  # last pulse of a counted burst
+        self._answer_t = 0
+        self._now = 0
+        self._started = False
+        self._level = 0
+        # the burst being built: pulse count (0 = none), first/last pulse,
+        # first spacing, and whether it already counts as part of a ring
+        self._cn = 0
+        self._cfirst = 0
+        self._clast = 0
+        self._cd1 = 0
+        self._counted = False
+        # action queue: a ring of _SLOT ints per action
+        self._q = array("i", [0] * (_SLOT * queue))
+        self._qcap = queue
+        self._qhead = 0
+        self._qlen = 0
+        # statistics for diagnostics
+        self.pulses = 0
+        self.rejected = 0  # bursts that started but never validated
+
+    # ---- inputs ---------------------------------------------------------
+    def edge(self, t, level):
+        """Opto output changed to `level` (1 = ring current flowing) at t."""
+        self._advance(t)
+        if level == self._level:
+            return  # not a change (a repeated IRQ)
+        self._level = level
+        if not level:
+            return
+        self.pulses += 1
+        if self.state >= ST_TALK:
+            return  # off-hook: the line cannot ring
+        n = self._cn
+        d = 0
+        if n:
+            d = tdiff(t, self._clast)
+            if d < MIN_PERIOD_MS:
+                return
+            if d > MAX_PERIOD_MS:
+                if not self._counted:
+                    self.rejected += 1
+                n = 0
+        if n == 0:
+            self._cn = 1
+            self._cfirst = self._clast = t
+            self._counted = False
+            return
+        if n == 1:
+            self._cd1 = d
+        else:
+            d1 = self._cd1
+            if d - d1 > (d1 >> 2) + 2 or d1 - d > (d1 >> 2) + 2:
+                if not self._counted:
+                    # irregular: restart the burst from the previous pulse
+                    self._cfirst = self._clast
+                    self._cd1 = d
+                    n = 1
+        self._cn = n + 1
+        self._clast = t
+        if self._counted:
+            self._last = t
+        elif self._cn >= VALID_PULSES:
+            self._validated(t)
+
+    def hook(self, t, offhook):
+        """Hook switch changed (debounced by the caller). 1 = off-hook."""
+        self._advance(t)
+        st = self.state
+        if offhook:
+            if st == ST_RINGING or st == ST_GAP:
+                self._push(ACT_ANSWER, t, self.rings, 0, 0)
+                self._end_call(t, OUTCOME_ANSWERED, tdiff(t, self._t0))
+                self.state = ST_TALK
+                self._answer_t = t
+            elif st == ST_IDLE:
+                self.state = ST_OFFHOOK
+        else:
+            if st == ST_TALK:
+                self._push(ACT_HANGUP, t, tdiff(t, self._answer_t), 0, 0)
+            if st >= ST_TALK:
+                self.state = ST_IDLE
+        self._cn = 0
+
+    def tick(self, now):
+        """Let time pass: fires ring-end (alarm) and call-end deadlines."""
+        self._advance(now)
+
+    # ---- outputs --------------------------------------------------------
+    def next_action(self):
+        """The oldest pending action as (code, t_ms, a, b, c), or None."""
+        if not self._qlen:
+            return None
+        i = self._qhead * _SLOT
+        q = self._q
+        act = (q[i], q[i + 1], q[i + 2], q[i + 3], q[i + 4])
+        self._qhead = (self._qhead + 1) % self._qcap
+        self._qlen -= 1
+        return act
+
+    def next_deadline(self):
+        """Tick time at which tick() has work to do, or None."""
+        st = self.state
+        if st == ST_RINGING:
+            d = tadd(self._last, self._join)
+        elif st == ST_GAP:
+            d = tadd(self._last, self._end)
+        else:
+            return None
+        if self._cn and not self._counted and tdiff(self._cfirst, d) < 0:
+            # a burst began before the deadline and may still validate
+            dc = tadd(self._clast, MAX_PERIOD_MS + 1)
+            if tdiff(dc, d) > 0:
+                d = dc
+        return d
+
+    # ---- internals ------------------------------------------------------
+    def _advance(self, now):
+        if self._started and tdiff(now, self._now) < 0:
+            raise ValueError("time went backwards")
+        self._started = True
+        self._now = now
+        while True:
+            d = self.next_deadline()
+            if d is None or tdiff(now, d) < 0:
+                return
+            self._fire(now)
+
+    def _fire(self, now):
+        if self._cn and not self._counted and tdiff(now, self._clast) > MAX_PERIOD_MS:
+            self._cn = 0  # the pending burst died unvalidated
+            self.rejected += 1
+        if self.state == ST_RINGING:
+            self.state = ST_GAP
+            if self.policy.ring_ended(self.rings):
+                self._push(ACT_ALARM_ON, now, 0, 0, 0)
+        else:  # ST_GAP: silence long enough, the call is over
+            out = OUTCOME_ABANDONED if self.hook_wired else OUTCOME_UNKNOWN
+            self._end_call(now, out, -1)
+            self.state = ST_IDLE
+
+    def _validated(self, t):
+        st = self.state
+        if st == ST_IDLE:
+            if self._first and tdiff(t, self._cfirst) < self._first:
+                return  # too short so far to start a call (pre-ring signal?)
+            self.policy.new_call()
+            self.rings = 0
+            self._t0 = self._cfirst
+            self._ring_starts(t)
+        elif st == ST_GAP:
+            self._ring_starts(t)
+        # ST_RINGING: another burst of the same cadence cycle
+        self._counted = True
+        self._last = t
+
+    def _ring_starts(self, t):
+        self.rings += 1
+        self.state = ST_RINGING
+        self._push(ACT_RING, t, self.rings, 0, 0)
+        if self.policy.ring_started(self.rings):
+            self._push(ACT_CUE_ON, t, 0, 0, 0)
+
+    def _end_call(self, t, outcome, answer_ms):
+        p = self.policy
+        flags = outcome
+        if p.cue_seen:
+            flags |= FLAG_CUE
+        if p.alarm_seen:
+            flags |= FLAG_ALARM
+        bits = p.clear()
+        if bits & 1:
+            self._push(ACT_CUE_OFF, t, 0, 0, 0)
+        if bits & 2:
+            self._push(ACT_ALARM_OFF, t, 0, 0, 0)
+        self._push(ACT_CALL_END, t, self.rings, flags, answer_ms)
+
+    def _push(self, code, t, a, b, c):
+        if self._qlen == self._qcap:
+            raise RuntimeError("action queue full: drain next_action()")
+        i = ((self._qhead + self._qlen) % self._qcap) * _SLOT
+        q = self._q
+        q[i] = code
+        q[i + 1] = t
+        q[i + 2] = a
+        q[i + 3] = b
+        q[i + 4] = c
+        self._qlen += 1
