@@ -16,7 +16,7 @@
 # name: (join_ms, end_ms, first_ms, what it covers)
 PROFILES = {
     "universal": (1000, 8000, 0, "every national cadence, no setting needed"),
-    "us": (700, 6000, 0, "US/Canada 2000/4000 and Bellcore distinctive rings"),
+    "us": (700, 7500, 0, "US/Canada 2000/4000 and Bellcore distinctive rings (DR5: 5.5 s off)"),
     "uk": (600, 4000, 0, "UK/IE/IN/NZ double ring 400/200/400/2000"),
     "au": (800, 4000, 0, "Australia 400/200/400/2000 and AU distinctive rings"),
     "de": (600, 6500, 0, "Germany/IT/RU/CN 1000/4000"),

@@ -1,0 +1,48 @@
+"""Run traces through the core in CPython, or in batches inside MicroPython."""
+
+import json
+import subprocess
+
+from ringcue_core.profiles import get_profile
+from ringcue_core.replay import replay_lines
+from ringcue.paths import micropython_exe, mp_env
+
+from conftest import HERE
+
+
+def replay_cpython(text, profile="universal", cue=2, alarm=3, t0=0):
+    out = []
+    replay_lines(text.splitlines(), get_profile(profile), cue, alarm, out.append, t0=t0)
+    return out
+
+
+def replay_micropython_batch(jobs, tmp_path, heapsize=None):
+    """jobs: list of (name, text, profile, cue, alarm). One interpreter runs
+    them all (tests/mp/replay_batch.py); returns {name: [lines]}."""
+    manifest = tmp_path / "manifest.txt"
+    with open(manifest, "w") as m:
+        for i, (name, text, profile, cue, alarm) in enumerate(jobs):
+            p = tmp_path / f"{i}.trace"
+            p.write_text(text)
+            m.write(f"{p} {profile} {cue} {alarm}\n")
+    cmd = [micropython_exe()]
+    if heapsize:
+        cmd += ["-X", f"heapsize={heapsize}"]
+    cmd += [str(HERE / "mp" / "replay_batch.py"), str(manifest)]
+    proc = subprocess.run(cmd, env=mp_env(), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    results, cur = {}, None
+    names = [j[0] for j in jobs]
+    for line in proc.stdout.splitlines():
+        if line.startswith("@@ "):
+            cur = names[int(line[3:])]
+            results[cur] = []
+        else:
+            results[cur].append(line)
+    return results
+
+
+def calls(lines):
+    """(rings, outcome) per call_end."""
+    return [(e["rings"], e["outcome"]) for e in map(json.loads, lines)
+            if e["event"] == "call_end"]
