@@ -16,7 +16,7 @@ def replay_cpython(text, profile="universal", cue=2, alarm=3, t0=0):
     return out
 
 
-def replay_micropython_batch(jobs, tmp_path, heapsize=None):
+def replay_micropython_batch(jobs, tmp_path, heapsize=None, mpy=False):
     """jobs: list of (name, text, profile, cue, alarm). One interpreter runs
     them all (tests/mp/replay_batch.py); returns {name: [lines]}."""
     manifest = tmp_path / "manifest.txt"
@@ -29,8 +29,15 @@ def replay_micropython_batch(jobs, tmp_path, heapsize=None):
     if heapsize:
         cmd += ["-X", f"heapsize={heapsize}"]
     cmd += [str(HERE / "mp" / "replay_batch.py"), str(manifest)]
-    proc = subprocess.run(cmd, env=mp_env(), capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr
+    env = mp_env()
+    if mpy:  # run the core as mpy-cross output, as boards do
+        from ringcue.mpy import compile_tree
+        from ringcue.paths import FIRMWARE_DIR
+
+        compile_tree(FIRMWARE_DIR, tmp_path / "mpy")
+        env["MICROPYPATH"] = str(tmp_path / "mpy")
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr + proc.stdout[-2000:]
     results, cur = {}, None
     names = [j[0] for j in jobs]
     for line in proc.stdout.splitlines():
