@@ -1,10 +1,10 @@
 """Expected firmware events, computed from the synthesizer's ground truth
 (pulse times) and the documented rules, never from the detector itself:
 
-- a ring counts at the 6th pulse of its first burst of >= 6 pulses (for a
+- a ring counts at the 5th pulse of its first burst of >= 5 pulses (for a
   profile with first_ms, ring 1 counts once that burst spans first_ms);
 - the cue turns on with ring `cue`; the alarm at last pulse + join_ms of ring
-  `alarm` if no answer came first; the call ends at off-hook, or at the last
+  `alarm` (its last burst of >= 3 pulses) if no answer came first; the call ends at off-hook, or at the last
   pulse + end_ms (abandoned with hook sense, unknown without).
 """
 
@@ -56,7 +56,9 @@ def expect_call(rings, profile="universal", cue=2, alarm=3, answer_us=None,
         if n >= cue and not cue_on:
             cue_on = True
             ev.append({"t_ms": t_ring, "event": "cue_on"})
-        last_ms = max(_ms(p) for b in r.bursts if len(b) >= VALID_PULSES for p in b)
+        # the ring lasts to the last pulse of its last burst of >= 3 pulses
+        # (short bursts inside a ring keep it going)
+        last_ms = max(_ms(b[-1]) for b in r.bursts if len(b) >= 3)
         t_end = last_ms + prof.join_ms
         if n >= alarm and not alarm_on and (answer_ms is None or answer_ms >= t_end):
             alarm_on = True

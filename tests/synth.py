@@ -11,7 +11,7 @@ valid) and the last pulse.
 
 import random
 
-VALID_PULSES = 6  # the firmware's rule: 5 regular periods make a burst
+VALID_PULSES = 5  # the firmware rule: 5 pulses at regular spacing make a burst
 
 # Cadences from ring-signal.md section 2: on/off ms, the cycle repeats.
 CADENCES = {
@@ -55,6 +55,7 @@ class Ring:
 
     def __init__(self):
         self.bursts = []  # list of pulse-onset lists (us), one per burst
+        self.burst_ends = []  # when ring current stopped, per burst (us)
 
     @property
     def pulses(self):
@@ -146,6 +147,7 @@ class Synth:
                     b = self.burst(t, d, stop_us)
                     if b:
                         ring.bursts.append(b)
+                        ring.burst_ends.append(int(t + d if stop_us is None else min(t + d, stop_us)))
                 t += d
                 if stop_us is not None and t >= stop_us:
                     break
@@ -162,7 +164,8 @@ class Synth:
 
     # false-ring sources -------------------------------------------------
     def spike(self, t, width_us=None):
-        self.pulse(t, width_us or self.rng.uniform(100, 2000))
+        """An RF/ESD/lightning spike: under 1 ms of opto current."""
+        self.pulse(t, width_us or self.rng.uniform(50, 1000))
 
     def noise(self, t0, t1, rate_hz=2.0):
         """Isolated spikes (ESP32 ghost IRQs, RF, lightning): Poisson."""

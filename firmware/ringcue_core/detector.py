@@ -5,13 +5,16 @@
 #           A half-wave opto gives one per ring cycle, a full-wave one two:
 #           15-70 Hz ringing is 15-140 pulses/s.
 #   burst   >= VALID_PULSES pulses whose spacing is in band (MIN..MAX period)
-#           and regular (within 25 % + 2 ms of the first spacing). Reversals
-#           (1 pulse), hook flashes (1 step), dial pulses (10 pps, out of band,
-#           or alternating 60/40 ms, irregular), neon MWI and isolated spikes
-#           never make one.
+#           and regular (within 25 % + 2 ms of the first spacing), none of
+#           them narrower than MIN_WIDTH_MS. Reversals (1 pulse), hook flashes
+#           (1 step), dial pulses (10 pps, out of band, or alternating
+#           60/40 ms, irregular), neon MWI (1 Hz) and spikes (narrow) never
+#           make one. Ghost IRQs that don't change the level are ignored.
 #   ring    one cadence cycle: bursts less than profile.join_ms apart, so the
 #           UK double ring and distinctive rings count once. Counted (and the
-#           cue decided) the moment its first burst validates.
+#           cue decided) the moment its first burst validates. Within a ring,
+#           a short burst (>= EXTEND_PULSES regular pulses, e.g. a 200 ms burst
+#           of a distinctive ring at 16 Hz) keeps the ring going.
 #   call    rings until profile.end_ms of silence, or until off-hook.
 #
 # A deadline that falls while a burst is still being validated waits for that
@@ -36,7 +39,9 @@ except ImportError:
 
 MIN_PERIOD_MS = const(5)  # closer pulses are contact chatter: ignored
 MAX_PERIOD_MS = const(75)  # 13.3 pulses/s; slower is not ringing
-VALID_PULSES = const(6)  # 5 regular periods make a burst
+VALID_PULSES = const(5)  # 4 regular periods make a burst (DAHDI: >4 alternations)
+EXTEND_PULSES = const(3)  # enough to keep a ring in progress going
+MIN_WIDTH_MS = const(2)  # ring current flows >= 3 ms per pulse; spikes are shorter
 
 # states
 ST_IDLE = const(0)  # no call
@@ -90,6 +95,7 @@ class RingDetector:
         self._clast = 0
         self._cd1 = 0
         self._counted = False
+        self._rise = 0  # last rising edge taken into the burst being built
         # action queue: a ring of _SLOT ints per action
         self._q = array("i", [0] * (_SLOT * queue))
         self._qcap = queue
@@ -106,11 +112,17 @@ class RingDetector:
         if level == self._level:
             return  # not a change (a repeated IRQ)
         self._level = level
-        if not level:
-            return
-        self.pulses += 1
         if self.state >= ST_TALK:
             return  # off-hook: the line cannot ring
+        if not level:
+            # A narrow pulse is a spike, not ring current: a burst still
+            # being validated cannot contain it, so start over.
+            if (self._cn and not self._counted and self._clast == self._rise
+                    and tdiff(t, self._rise) < MIN_WIDTH_MS):
+                self._cn = 0
+                self.rejected += 1
+            return
+        self.pulses += 1
         n = self._cn
         d = 0
         if n:
@@ -121,6 +133,7 @@ class RingDetector:
                 if not self._counted:
                     self.rejected += 1
                 n = 0
+        self._rise = t
         if n == 0:
             self._cn = 1
             self._cfirst = self._clast = t
@@ -142,6 +155,8 @@ class RingDetector:
             self._last = t
         elif self._cn >= VALID_PULSES:
             self._validated(t)
+        elif self._cn >= EXTEND_PULSES and self.state == ST_RINGING:
+            self._last = t  # a short burst inside the ring in progress
 
     def hook(self, t, offhook):
         """Hook switch changed (debounced by the caller). 1 = off-hook."""
@@ -192,6 +207,8 @@ class RingDetector:
             dc = tadd(self._clast, MAX_PERIOD_MS + 1)
             if tdiff(dc, d) > 0:
                 d = dc
+        if tdiff(d, self._now) < 0:
+            d = self._now  # overdue (a burst that deferred it just died): now
         return d
 
     # ---- internals ------------------------------------------------------
