@@ -1,0 +1,189 @@
+# The serial command protocol (docs/protocol.md), shared by the firmware and
+# the host tools. Pure: bytes in, lines out; the caller owns the port.
+#
+#   host  -> board   RQ <id> <cmd>[ <json args>][*<crc32 hex>]\n
+#   board -> host    RS <id> ok <json result>*<crc32>\n
+#                    RS <id> err <code> <json message>*<crc32>\n
+#                    EV <json event>*<crc32>\n        (monitor stream)
+#
+# crc32 (8 lower-case hex digits) covers everything before the '*'. Replies
+# always carry it; requests may leave it out so a person can type
+# `RQ 1 hello` in a terminal. Lines longer than MAX_LINE are discarded and
+# answered with err too_long. Anything that is not a request gets an err
+# reply too (id "-"): every line is answered, nothing crashes the board.
+# Ctrl-C is never part of a frame, so it still breaks into the REPL.
+import json
+
+try:
+    from binascii import crc32
+except ImportError:  # pragma: no cover - every supported port has it
+    crc32 = None
+
+try:
+    from micropython import const
+except ImportError:
+
+    def const(x):
+        return x
+
+
+PROTO_VERSION = const(1)
+MAX_LINE = const(512)
+
+ERR_BAD_FRAME = "bad_frame"
+ERR_BAD_CRC = "bad_crc"
+ERR_TOO_LONG = "too_long"
+ERR_UNKNOWN_CMD = "unknown_cmd"
+ERR_BAD_ARGS = "bad_args"
+ERR_INTERNAL = "internal"
+
+
+class ProtocolError(Exception):
+    """A reply that says err, or a frame that doesn't parse (host side)."""
+
+    def __init__(self, code, msg):
+        Exception.__init__(self, "%s: %s" % (code, msg))
+        self.code = code
+        self.msg = msg
+
+
+def crc_hex(data):
+    if isinstance(data, str):
+        data = data.encode()
+    return "%08x" % (crc32(data) & 0xFFFFFFFF)
+
+
+def seal(body):
+    """body -> 'body*crc\\n'"""
+    return "%s*%s\n" % (body, crc_hex(body))
+
+
+def unseal(line, required=True):
+    """'body*crc' -> body. ProtocolError on a bad or (if required) missing crc."""
+    if len(line) >= 9 and line[-9] == "*":
+        body, crc = line[:-9], line[-8:]
+        if crc_hex(body) != crc.lower():
+            raise ProtocolError(ERR_BAD_CRC, "checksum mismatch")
+        return body
+    if required:
+        raise ProtocolError(ERR_BAD_CRC, "missing checksum")
+    return line
+
+
+# ---- board side -------------------------------------------------------
+class LineParser:
+    """Bounded line assembler: feed bytes, then maybe_next() until None.
+    Returns str lines, or None; an over-long line yields TOO_LONG once."""
+
+    TOO_LONG = object()
+
+    def __init__(self, max_len=MAX_LINE):
+        self._buf = bytearray(max_len)
+        self._n = 0
+        self._max = max_len
+        self._dropping = False
+        self._ready = []
+
+    def feed_byte(self, b):
+        if b == 10 or b == 13:  # \n or \r ends a line
+            if self._dropping:
+                self._dropping = False
+                self._ready.append(LineParser.TOO_LONG)
+            elif self._n:
+                try:
+                    self._ready.append(bytes(self._buf[: self._n]).decode())
+                except UnicodeError:
+                    self._ready.append("\x00")  # undecodable: a bad frame
+            self._n = 0
+        elif self._dropping:
+            pass
+        elif self._n == self._max:
+            self._dropping = True
+            self._n = 0
+        else:
+            self._buf[self._n] = b
+            self._n += 1
+
+    def feed(self, data):
+        for b in data:
+            self.feed_byte(b)
+
+    def maybe_next(self):
+        if self._ready:
+            return self._ready.pop(0)
+        return None
+
+
+def parse_request(line):
+    """'RQ <id> <cmd> [json]' -> (id, cmd, args dict). Raises ProtocolError
+    with .rid set to the id when it could be read."""
+    rid = "-"
+    try:
+        if not line.startswith("RQ "):
+            raise ProtocolError(
+                ERR_BAD_FRAME, "not a request: send 'RQ <id> <command> [json]' (Ctrl-C for the REPL)"
+            )
+        body = unseal(line, required=False)
+        parts = body.split(" ", 3)
+        if len(parts) < 3:
+            raise ProtocolError(ERR_BAD_FRAME, "expected 'RQ <id> <command> [json]'")
+        try:
+            rid = int(parts[1])
+        except ValueError:
+            raise ProtocolError(ERR_BAD_FRAME, "request id must be an integer")
+        if rid < 0 or rid > 0x7FFFFFFF:
+            rid = "-"
+            raise ProtocolError(ERR_BAD_FRAME, "request id out of range")
+        cmd = parts[2]
+        args = {}
+        if len(parts) == 4 and parts[3].strip():
+            try:
+                args = json.loads(parts[3])
+            except (ValueError, TypeError):
+                raise ProtocolError(ERR_BAD_ARGS, "arguments are not valid JSON")
+            if not isinstance(args, dict):
+                raise ProtocolError(ERR_BAD_ARGS, "arguments must be a JSON object")
+        return rid, cmd, args
+    except ProtocolError as e:
+        e.rid = rid
+        raise
+
+
+def reply_ok(rid, result):
+    return seal("RS %s ok %s" % (rid, json.dumps(result)))
+
+
+def reply_err(rid, code, msg):
+    return seal("RS %s err %s %s" % (rid, code, json.dumps(msg)))
+
+
+def event_line(ev):
+    return seal("EV " + json.dumps(ev))
+
+
+# ---- host side --------------------------------------------------------
+def request_line(rid, cmd, args=None):
+    body = "RQ %d %s" % (rid, cmd)
+    if args:
+        body += " " + json.dumps(args, separators=(",", ":"))
+    return seal(body)
+
+
+def parse_board_line(line):
+    """A line from the board -> ('RS', id, result) | ('EV', None, event) |
+    None for anything else (REPL output, boot noise). A reply that says err
+    comes back as ('RS', id, ProtocolError)."""
+    line = line.strip("\r\n")
+    if not (line.startswith("RS ") or line.startswith("EV ")):
+        return None
+    body = unseal(line)
+    if body.startswith("EV "):
+        return "EV", None, json.loads(body[3:])
+    parts = body.split(" ", 3)
+    if len(parts) < 4:
+        raise ProtocolError(ERR_BAD_FRAME, "short reply: %r" % line)
+    rid = int(parts[1]) if parts[1] != "-" else None
+    if parts[2] == "ok":
+        return "RS", rid, json.loads(parts[3])
+    code, _, msg = parts[3].partition(" ")
+    return "RS", rid, ProtocolError(code, json.loads(msg) if msg else "")

@@ -1,0 +1,246 @@
+# The ringcue firmware application: asyncio tasks around the pure core.
+#
+#   ring pin --hard IRQ--> EdgeCapture --ThreadSafeFlag--> _edges --> RingDetector
+#   hook pin --IRQ--> _hook (debounce) --------------------------------^   |
+#   _deadlines: ticks the detector at its deadlines (ring end, call end)   |
+#   actions --> Outputs (LED/buzzer), call log, monitor events <-----------+
+#   _serial: request lines from USB serial --> commands.py --> replies
+#   _watchdog: started after a grace period, fed while the tasks are alive
+import asyncio
+import gc
+import sys
+import time
+
+import micropython
+
+from ringcue_core import VERSION
+from ringcue_core import config as cfgschema
+from ringcue_core import detector as D
+from ringcue_core import proto
+from ringcue_core.capture import EdgeCapture
+from ringcue_core.profiles import get_profile
+from ringcue_core.replay import format_action
+from ringcue_core.ticks import tdiff
+
+from . import store
+from .calllog import CallLog
+from .clock import now_ms
+from .outputs import Outputs
+
+CONFIG_PATH = "/ringcue.json"
+_HOOK_DEBOUNCE_MS = micropython.const(40)
+_BOOT_GRACE_MS = micropython.const(30000)  # a technician can always get in first
+
+if hasattr(micropython, "alloc_emergency_exception_buf"):  # not on the unix port
+    micropython.alloc_emergency_exception_buf(100)
+
+
+class App:
+    def __init__(self, hal):
+        self.hal = hal
+        self.boot_t = now_ms()
+        self.uptime_ms = 0
+        self._up_t = self.boot_t
+        self.boots = store.bump_boot_count()
+        self.faults = []  # (code, message), most recent last, bounded
+        self.load_config()
+        self.cap = EdgeCapture(256)
+        self.flag = asyncio.ThreadSafeFlag()
+        self.hook_flag = asyncio.ThreadSafeFlag()
+        self.kick = asyncio.Event()
+        self.monitor = False
+        self.pending_config = False
+        self.time_sync = None
+        self.beats = 0
+        self.log = CallLog()
+        self.outputs = Outputs(hal, self.cfg["buzzer"])
+        self.hook = hal.hook_level() if hal.has_hook else 0
+        self.new_detector()
+        self._isr_ref = self._isr  # one bound method, made once: the IRQ must not allocate
+        hal.ring_irq(self._isr_ref)
+        if hal.has_hook:
+            self._hook_isr_ref = self._hook_isr
+            hal.hook_irq(self._hook_isr_ref)
+
+    # ---- configuration ------------------------------------------------
+    def load_config(self):
+        raw, err = store.read_json(CONFIG_PATH)
+        self.config_source = "file"
+        errors = [err] if err else []
+        if raw is None and not err:
+            self.config_source = "defaults"
+            raw = {}
+        cfg, bad = cfgschema.validate(raw if raw is not None else {})
+        errors += bad
+        if errors:
+            self.config_source = "defaults" if err else "file+defaults"
+            self.fault("config", "; ".join(errors))
+        self.cfg = cfg
+        self.config_errors = errors
+
+    def new_detector(self):
+        c = self.cfg
+        self.det = D.RingDetector(get_profile(c["profile"]), c["cue_ring"], c["alarm_after"],
+                                  self.hal.has_hook)
+        if self.hook:
+            self.det.hook(now_ms(), 1)
+
+    def fault(self, code, msg):
+        self.faults.append((code, msg))
+        if len(self.faults) > 8:
+            self.faults.pop(0)
+
+    # ---- interrupt side -----------------------------------------------
+    def _isr(self, level):
+        self.cap.push(time.ticks_ms(), level)
+        self.flag.set()
+
+    def _hook_isr(self, level):
+        self.hook_flag.set()
+
+    # ---- tasks ----------------------------------------------------------
+    def _feed_edges(self):
+        try:
+            self.cap.pop_into(self.det)
+        except ValueError as e:  # time went backwards: a bug, but keep counting
+            self.fault("detector", str(e))
+            self.new_detector()
+
+    async def _edges(self):
+        while True:
+            await self.flag.wait()
+            self._feed_edges()
+            self._route()
+            self.kick.set()
+
+    async def _deadlines(self):
+        while True:
+            self._feed_edges()  # edges before `now`, so time never runs back
+            now = now_ms()
+            d = self.det.next_deadline()
+            if d is None:
+                self.kick.clear()
+                await self.kick.wait()
+                continue
+            dt = tdiff(d, now)
+            if dt > 0:
+                # re-check at least every 100 ms: new edges may move the deadline
+                await asyncio.sleep_ms(dt if dt < 100 else 100)
+                continue
+            self.det.tick(now)
+            self._route()
+
+    async def _hook(self):
+        while True:
+            await self.hook_flag.wait()
+            # debounce: the level must hold for _HOOK_DEBOUNCE_MS
+            level = self.hal.hook_level()
+            while True:
+                await asyncio.sleep_ms(_HOOK_DEBOUNCE_MS)
+                again = self.hal.hook_level()
+                if again == level:
+                    break
+                level = again
+            if level != self.hook:
+                self.hook = level
+                self._feed_edges()
+                self.det.hook(now_ms(), level)
+                self._route()
+                self.kick.set()
+
+    async def _serial(self):
+        from .commands import Commands
+
+        cmds = Commands(self)
+        parser = proto.LineParser()
+        rd = asyncio.StreamReader(sys.stdin.buffer)
+        b1 = bytearray(1)
+        import select
+
+        poll = select.poll()
+        poll.register(sys.stdin, select.POLLIN)
+        while True:
+            n = await rd.readinto(b1)  # waits without blocking the other tasks
+            if not n:
+                await asyncio.sleep_ms(50)  # stdin closed (no host): idle
+                continue
+            parser.feed_byte(b1[0])
+            while poll.poll(0) and sys.stdin.buffer.readinto(b1):
+                parser.feed_byte(b1[0])
+            while True:
+                line = parser.maybe_next()
+                if line is None:
+                    break
+                self.write(cmds.handle(line))
+                await asyncio.sleep_ms(0)
+
+    async def _watchdog(self):
+        started = False
+        last = self.beats
+        while True:
+            await asyncio.sleep_ms(1000)
+            now = now_ms()
+            self.uptime_ms += tdiff(now, self._up_t)
+            self._up_t = now
+            self.beats += 1
+            if not started and self.uptime_ms >= _BOOT_GRACE_MS:
+                self.hal.wdt_start()
+                started = True
+            if started and self.beats != last:
+                self.hal.wdt_feed()
+            last = self.beats
+            gc.collect()
+
+    # ---- actions --------------------------------------------------------
+    def _route(self):
+        while True:
+            a = self.det.next_action()
+            if a is None:
+                return
+            code = a[0]
+            if code == D.ACT_CUE_ON:
+                self.outputs.update(cue=True)
+            elif code == D.ACT_CUE_OFF:
+                self.outputs.update(cue=False)
+            elif code == D.ACT_ALARM_ON:
+                self.outputs.update(alarm=True)
+            elif code == D.ACT_ALARM_OFF:
+                self.outputs.update(alarm=False)
+            elif code == D.ACT_CALL_END:
+                try:
+                    self.log.append_call(a, self.cfg["profile"])
+                except OSError as e:
+                    self.fault("log", "call not logged: %s" % e)
+            if self.monitor:
+                self.write(proto.event_line(format_action(a)))
+            if self.pending_config and self.det.state == D.ST_IDLE:
+                self.pending_config = False
+                self.new_detector()  # config changed mid-call: apply now
+
+    def write(self, s):
+        sys.stdout.write(s)
+
+    # ---- run ----------------------------------------------------------
+    async def main(self):
+        tasks = [
+            asyncio.create_task(self._edges()),
+            asyncio.create_task(self._deadlines()),
+            asyncio.create_task(self.outputs.run()),
+            asyncio.create_task(self._serial()),
+            asyncio.create_task(self._watchdog()),
+        ]
+        if self.hal.has_hook:
+            tasks.append(asyncio.create_task(self._hook()))
+        self.write("ringcue %s on %s: ready (boot %d)\n" % (VERSION, self.hal.name, self.boots))
+        await asyncio.gather(*tasks)
+
+
+def main(board):
+    hal = board.make()
+    app = App(hal)
+    try:
+        asyncio.run(app.main())
+    finally:
+        hal.led(0)
+        hal.buzzer(0)
+        asyncio.new_event_loop()
