@@ -157,8 +157,9 @@ def reply_err(rid, code, msg):
     return seal("RS %s err %s %s" % (rid, code, json.dumps(msg)))
 
 
-def event_line(ev):
-    return seal("EV " + json.dumps(ev))
+def event_line(ev_json):
+    """ev_json: the event as JSON text (e.g. replay.format_action's)."""
+    return seal("EV " + ev_json)
 
 
 # ---- host side --------------------------------------------------------

@@ -49,6 +49,7 @@ class App:
         self.hook_flag = asyncio.ThreadSafeFlag()
         self.kick = asyncio.Event()
         self.monitor = False
+        self.build = ""
         self.pending_config = False
         self.time_sync = None
         self.beats = 0
@@ -235,9 +236,10 @@ class App:
         await asyncio.gather(*tasks)
 
 
-def main(board):
+def main(board, build=""):
     hal = board.make()
     app = App(hal)
+    app.build = build
     try:
         asyncio.run(app.main())
     finally:

@@ -63,6 +63,7 @@ class Commands:
         a = self.app
         return {
             "fw": VERSION,
+            "build": a.build,
             "proto": proto.PROTO_VERSION,
             "board": a.hal.name,
             "id": "".join("%02x" % b for b in a.hal.unique_id()),
