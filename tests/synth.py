@@ -13,31 +13,9 @@ import random
 
 VALID_PULSES = 5  # the firmware rule: 5 pulses at regular spacing make a burst
 
-# Cadences from ring-signal.md section 2: on/off ms, the cycle repeats.
-CADENCES = {
-    "us": (2000, 4000),
-    "uk": (400, 200, 400, 2000),
-    "de": (1000, 4000),
-    "fr": (1500, 3500),
-    "ru": (1000, 4000),
-    "ru_gw": (800, 3200),
-    "it": (1000, 4000),
-    "jp": (1000, 2000),
-    "au": (400, 200, 400, 2000),
-    "cn": (1000, 4000),
-    "in": (400, 200, 400, 2000),
-    "nz": (400, 200, 400, 2000),
-    "es": (1500, 3000),
-    "at": (1000, 5000),
-    "se": (1000, 5000),
-    "be": (1000, 3000),
-    "dr2": (800, 400, 800, 4000),
-    "dr3": (400, 200, 400, 200, 800, 4000),
-    "dr4": (300, 200, 1000, 200, 300, 4000),
-    "dr5": (500, 5500),
-    "au_dr": (400, 400, 200, 200, 400, 1400),
-    "fi": (1000, 4000),
-}
+# Cadences from ring-signal.md section 2 (shared with `ringcue sim ring`).
+from ringcue.ringgen import CADENCES, RING_HZ  # noqa: E402
+
 # The country profile that knows each cadence (others: universal only).
 COUNTRY_PROFILE = {
     "us": "us", "dr2": "us", "dr3": "us", "dr4": "us", "dr5": "us",
@@ -46,10 +24,6 @@ COUNTRY_PROFILE = {
     "de": "de", "it": "de", "ru": "de", "cn": "de",
     "fr": "fr", "jp": "jp",
 }
-# Typical ringing frequency per cadence (Hz); tests also sweep 16-50.
-RING_HZ = {"fr": 50, "jp": 16, "us": 20, "dr2": 20, "dr3": 20, "dr4": 20, "dr5": 20}
-
-
 class Ring:
     """Ground truth for one cadence cycle as rung."""
 

@@ -42,7 +42,7 @@ class ProtocolError(Exception):
     """A reply that says err, or a frame that doesn't parse (host side)."""
 
     def __init__(self, code, msg):
-        Exception.__init__(self, "%s: %s" % (code, msg))
+        super().__init__("%s: %s" % (code, msg))
         self.code = code
         self.msg = msg
 

@@ -17,7 +17,7 @@ _WORDS = {"ring": EV_RING, "hook": EV_HOOK, "end": EV_END}
 
 class TraceError(Exception):
     def __init__(self, line, msg):
-        Exception.__init__(self, "line %d: %s" % (line, msg))
+        super().__init__("line %d: %s" % (line, msg))
         self.line = line
         self.msg = msg
 

@@ -14,7 +14,7 @@ from .clock import now_ms
 
 class CommandError(Exception):
     def __init__(self, code, msg):
-        Exception.__init__(self, msg)
+        super().__init__(msg)
         self.code = code
         self.msg = msg
 

@@ -168,6 +168,7 @@ class VirtualBoard:
             fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
         self._b_master, self._cout_r, self._cin_w = m, cout_r, cin_w
         self._cout_buf = b""
+        self.ready = False  # until the firmware's scheduler first goes idle
         self._ctl_out = f"T {self.clock}\n".encode()
         self._wdt_deadline = None
         self._reset_kind = None
@@ -321,6 +322,7 @@ class VirtualBoard:
                 self.outputs.append((int(f[1]), f[2], int(f[3])))
             elif f[0] == "I":
                 self.board_clock = int(f[1])
+                self.ready = True
                 self._check_watchdog()
             elif f[0] == "W":
                 self._wdt_deadline = int(f[2])
@@ -400,6 +402,17 @@ class VirtualBoard:
                 self._ctl_out += f"T {t}\n".encode()
         self._wake()
         return self.wait_idle(t, timeout)
+
+    def wait_ready(self, timeout=10.0):
+        """Wait until the firmware is running (its scheduler went idle)."""
+        end = time.monotonic() + timeout
+        with self._cond:
+            while not self.ready:
+                left = end - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+        return True
 
     def wait_idle(self, t=None, timeout=30.0):
         t = self.clock if t is None else t
