@@ -136,6 +136,11 @@ class VirtualBoard:
         attrs[1] &= ~termios.OPOST  # oflag: bytes as written (the REPL writes its own \r\n)
         attrs[3] &= ~(termios.ECHO | termios.ICANON)  # lflag: no echo, byte at a time
         attrs[3] |= termios.ISIG  # Ctrl-C -> SIGINT -> KeyboardInterrupt
+        attrs[3] &= ~termios.IEXTEN
+        # only Ctrl-C is special, as on a board: line noise must not send
+        # SIGQUIT (Ctrl-\) or SIGTSTP (Ctrl-Z) to the interpreter
+        attrs[6][termios.VQUIT] = attrs[6][termios.VSUSP] = b"\x00"
+        attrs[6][termios.VINTR] = b"\x03"
         termios.tcsetattr(s, termios.TCSANOW, attrs)
         cin_r, cin_w = os.pipe()
         cout_r, cout_w = os.pipe()

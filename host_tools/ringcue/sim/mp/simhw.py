@@ -95,26 +95,45 @@ def _fire_due():
 
 
 class VPoll:
-    """select.poll() whose timeouts run in virtual time."""
+    """select.poll() whose timeouts run in virtual time.
+
+    File-backed streams go to a real poll; other pollables (ThreadSafeFlag)
+    are asked directly through their ioctl, because the unix port's poll()
+    sleeps 1 ms per call whenever such objects are registered."""
 
     def __init__(self):
         self._p = _select.poll()
         self._p.register(_cin, POLLIN)
+        self._objs = {}  # id -> [obj, mask] for objects without a file descriptor
 
     def register(self, obj, mask=POLLIN | POLLOUT):
-        self._p.register(obj, mask)
+        if hasattr(obj, "fileno"):
+            self._p.register(obj, mask)
+        else:
+            self._objs[id(obj)] = [obj, mask]
 
     def modify(self, obj, mask):
-        self._p.modify(obj, mask)
+        if hasattr(obj, "fileno"):
+            self._p.modify(obj, mask)
+        else:
+            self._objs[id(obj)][1] = mask
 
     def unregister(self, obj):
-        self._p.unregister(obj)
+        if hasattr(obj, "fileno"):
+            self._p.unregister(obj)
+        else:
+            self._objs.pop(id(obj), None)
 
     def poll(self, timeout=-1):
         return self.ipoll(timeout)
 
     def _ready(self, timeout):
-        return [r for r in self._p.poll(timeout) if r[0] is not _cin]
+        r = [e for e in self._p.poll(timeout) if e[0] is not _cin]
+        for obj, mask in self._objs.values():
+            ev = obj.ioctl(3, mask)  # MP_STREAM_POLL
+            if ev:
+                r.append((obj, ev))
+        return r
 
     def ipoll(self, timeout=-1, flags=0):
         global _now, _idle_sent
