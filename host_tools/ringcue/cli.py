@@ -55,6 +55,22 @@ def replay(trace, profile, cue_ring, alarm_after, runtime):
     run(trace, profile, cue_ring, alarm_after, runtime, click.echo)
 
 
+@cli.command()
+@click.option("--speed", default=3.0, show_default=True, type=click.FloatRange(0.5, 50),
+              help="How much faster than real time the calls ring.")
+@click.option("--fast", is_flag=True, help="No live view: run the calls in virtual time at once.")
+def demo(speed, fast):
+    """See ringcue work, no hardware needed (under a minute).
+
+    Starts a virtual board running the real MicroPython firmware, flashes it,
+    rings three calls while showing the desk's LED and buzzer live, then pulls
+    the call log and shows who answered by the 3rd ring.
+    """
+    from .demo import run
+
+    raise SystemExit(run(speed=None if fast else speed))
+
+
 def main():
     cli(prog_name="ringcue")
 

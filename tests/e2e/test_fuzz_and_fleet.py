@@ -57,7 +57,7 @@ def test_protocol_fuzz_while_calls_ring(tmp_path, firmware_image, real_port):
                                           talk_s=5)
             vb.play(ev, start=vb.clock, run=False)
             t = end + 12_000_000
-        s = serial.Serial(vb.port, timeout=0.05)
+        s = serial.Serial(vb.port, timeout=0.005)
         buf = b""
         replies = 0
         sent = 0
