@@ -80,7 +80,7 @@ class Commands:
         r = self.do_hello(args)
         r.update({
             "state": D.STATE_NAMES[d.state],
-            "rings": d.rings,
+            "rings": d.rings if d.state in (D.ST_RINGING, D.ST_GAP) else 0,
             "cue": a.outputs.cue,
             "alarm": a.outputs.alarm,
             "hook_sense": a.hal.has_hook,

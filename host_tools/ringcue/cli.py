@@ -71,6 +71,171 @@ def demo(speed, fast):
     raise SystemExit(run(speed=None if fast else speed))
 
 
+from .cli_sim import sim  # noqa: E402
+
+cli.add_command(sim)
+
+port_option = click.option(
+    "--port", "-p", default="auto", show_default=True,
+    help="Serial port of the board (see `ringcue ports`); auto = the only one attached.")
+
+
+@cli.command()
+def ports():
+    """List serial ports that may be ringcue boards, real and virtual."""
+    from .ports import all_ports
+
+    found = all_ports()
+    if not found:
+        click.echo("no serial ports with a USB id found (plug a board in, or: ringcue sim start)")
+        return
+    for p in found:
+        ids = f"{p['vid']:04x}:{p['pid']:04x}" if p["vid"] is not None else "virtual  "
+        mark = "*" if p["likely"] else " "
+        click.echo(f"{mark} {p['port']:<16} {ids}  {p['what']}  {p['serial']}")
+    click.echo("* = probably a MicroPython board")
+
+
+@cli.command()
+@port_option
+@click.option("--board", default="auto", show_default=True,
+              help="Board type: pico, esp32c3 or sim (auto: from what the board reports).")
+@click.option("--desk", help="Desk name to store in the board's configuration.")
+@click.option("--profile", help="Ring profile to configure (see `ringcue replay --help`).")
+def flash(port, board, desk, profile):
+    """Install (or update) the ringcue firmware on a board over USB.
+
+    Compiles the firmware with mpy-cross, uploads only what changed, verifies
+    every file by hash on the board, switches to the new build with one
+    atomic rename (a pulled cable leaves the old or the new firmware whole),
+    writes the configuration, restarts the board and checks that it answers.
+
+    \b
+    Example:
+      ringcue flash                              # the only board attached
+      ringcue flash --port /dev/ttyACM0 --desk "Front desk" --profile uk
+    """
+    import time as _time
+
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    from .flash import BOARD_PLATFORM, confirm
+    from .flash import flash as do_flash
+    from .ports import pick_port
+
+    console = Console(stderr=True)
+    port = pick_port(port)
+    if board == "auto":
+        board = _detect_board(port)
+        console.print(f"board type: {board}")
+    changes = {k: v for k, v in (("desk", desk), ("profile", profile)) if v is not None}
+    t0 = _time.monotonic()
+    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                  console=console, transient=True) as prog:
+        task = prog.add_task("uploading", total=None, visible=False)
+
+        def progress(n, total):
+            prog.update(task, total=total, advance=n, visible=True)
+
+        res = do_flash(port, board, changes, progress=progress,
+                       step=lambda m: console.print(f"· {m}"))
+    hello = confirm(port, res.build)
+    if res.up_to_date:
+        console.print(f"[green]up to date[/]: build {res.build} already installed, nothing copied")
+    else:
+        console.print(f"[green]installed[/] build {res.build}: {len(res.uploaded)} files uploaded "
+                      f"({res.bytes_sent / 1024:.1f} KB), {len(res.copied_on_board)} reused")
+    if res.config:
+        console.print(f"configuration: {res.config}")
+    console.print(f"board {hello['id']} ({hello['board']}) answers with firmware {hello['fw']}; "
+                  f"total {_time.monotonic() - t0:.1f}s")
+    assert board in BOARD_PLATFORM
+
+
+def _detect_board(port):
+    from .devicefs import DeviceFS
+    from .flash import BOARD_PLATFORM
+
+    with DeviceFS(port) as dev:
+        dev.enter(soft_reset=False)
+        plat = dev.info()["platform"]
+    for b, p in BOARD_PLATFORM.items():
+        if p == plat:
+            return b
+    raise UserError(f"this board reports platform {plat!r}, which ringcue does not support "
+                    f"(supported: {', '.join(sorted(BOARD_PLATFORM))})")
+
+
+def _client(port):
+    from .client import BoardClient
+    from .ports import pick_port
+
+    try:
+        return BoardClient.open(pick_port(port))
+    except OSError as e:
+        raise UserError(f"cannot open the port: {e}") from None
+
+
+def _call(port, cmd, args=None):
+    from .client import BoardTimeout
+    from ringcue_core.proto import ProtocolError
+
+    with _client(port) as b:
+        try:
+            return b.call(cmd, args)
+        except BoardTimeout as e:
+            raise UserError(str(e) + "; flash it with `ringcue flash`") from None
+        except ProtocolError as e:
+            raise UserError(f"the board refused {cmd}: {e.msg}") from None
+
+
+@cli.command()
+@port_option
+@click.option("--json", "as_json", is_flag=True, help="Print the raw JSON.")
+def info(port, as_json):
+    """What a board is and how it is doing: firmware, id, config, live state."""
+    import json as _json
+
+    st = _call(port, "status")
+    if as_json:
+        click.echo(_json.dumps(st, indent=2, sort_keys=True))
+        return
+    click.echo(f"board     {st['board']}  id {st['id']}")
+    click.echo(f"firmware  {st['fw']} (build {st['build'] or '-'}), protocol {st['proto']}")
+    click.echo(f"desk      {st['config']['desk'] or '(not set)'}, profile "
+               f"{st['config']['profile']}, cue on ring {st['config']['cue_ring']}, alarm "
+               f"after ring {st['config']['alarm_after']}")
+    click.echo(f"running   {st['uptime_ms'] // 1000}s, boot #{st['boots']}, {st['calls']} calls "
+               f"logged, {st['mem_free']} bytes free")
+    click.echo(f"line      {st['state']}, {st['rings']} rings, hook "
+               f"{('off-hook' if st['hook'] else 'on-hook') if st['hook_sense'] else 'not wired'}")
+    for f in st["faults"]:
+        click.echo(f"fault     {f}")
+
+
+@cli.command()
+@port_option
+def monitor(port):
+    """Stream a board's ring events live (Ctrl-C to stop)."""
+    import json as _json
+
+    with _client(port) as b:
+        b.call("monitor", {"on": True})
+        click.echo("monitoring; ring the phone (Ctrl-C to stop)", err=True)
+        try:
+            while True:
+                for e in b.poll_events(0.2):
+                    click.echo(_json.dumps(e))
+        except KeyboardInterrupt:
+            pass
+        finally:
+            try:
+                b.call("monitor", {"on": False})
+            except Exception:
+                pass
+
+
 def main():
     cli(prog_name="ringcue")
 

@@ -1,0 +1,186 @@
+"""`ringcue sim ...`: run and drive virtual boards."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .errors import UserError
+
+
+@click.group()
+def sim():
+    """Virtual boards: the real firmware on the MicroPython unix port.
+
+    A virtual board looks like a USB serial port to every tool (ringcue,
+    mpremote, pyserial, pytest-embedded). Its ring line, hook switch, LED,
+    buzzer and flash are simulated; its clock can run faster than real time.
+
+    \b
+    Example:
+      ringcue sim start --background          # prints its port
+      ringcue flash --port /dev/pts/3 --board sim
+      ringcue sim ring --rings 4 --cadence uk
+      ringcue sim status
+    """
+
+
+@sim.command()
+@click.option("--name", default="desk-1", show_default=True, help="Board name (one flash each).")
+@click.option("--speed", default=1.0, show_default=True, type=click.FloatRange(0.1, 1000),
+              help="Clock speed: 1 = real time, 10 = ten times faster.")
+@click.option("--baud", type=click.IntRange(1200, 4_000_000),
+              help="Throttle the serial line like a UART bridge (e.g. 115200).")
+@click.option("--heap", help="MicroPython heap size, e.g. 64k (a board's budget).")
+@click.option("--flash-kb", default=1024, show_default=True, type=click.IntRange(64, 65536),
+              help="Size of the simulated flash.")
+@click.option("--fresh", is_flag=True, help="Start with blank flash (as from the factory).")
+@click.option("--background", "-d", is_flag=True, help="Run detached; print the port and return.")
+def start(name, speed, baud, heap, flash_kb, fresh, background):
+    """Start a virtual board and keep it running (Ctrl-C stops it)."""
+    from .sim.daemon import Daemon, board_dir, find
+
+    if background:
+        log = board_dir(name)
+        log.mkdir(parents=True, exist_ok=True)
+        args = [sys.executable, "-m", "ringcue.cli", "sim", "start", "--name", name,
+                "--speed", str(speed), "--flash-kb", str(flash_kb)]
+        if baud:
+            args += ["--baud", str(baud)]
+        if heap:
+            args += ["--heap", heap]
+        if fresh:
+            args.append("--fresh")
+        with open(log / "daemon.log", "ab") as out:
+            proc = subprocess.Popen(args, stdout=out, stderr=out, stdin=subprocess.DEVNULL,
+                                    start_new_session=True)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                info = find(name)
+                click.echo(info["port"])
+                return
+            except UserError:
+                if proc.poll() is not None:
+                    raise UserError(f"the virtual board did not start; see {log / 'daemon.log'}")
+                time.sleep(0.1)
+        raise UserError(f"the virtual board did not start in time; see {log / 'daemon.log'}")
+    d = Daemon(name, speed=speed, baud=baud, heapsize=heap, flash_kb=flash_kb,
+               fresh=fresh).start()
+    click.echo(f"virtual board {name!r} is on {d.vb.port} (clock x{speed:g}"
+               + (f", {baud} baud" if baud else "") + ")")
+    click.echo(f"  flash it:  ringcue flash --port {d.vb.port} --board sim")
+    click.echo(f"  ring it:   ringcue sim ring --name {name} --rings 4")
+    click.echo("  Ctrl-C stops it; its flash is kept for next time.")
+    try:
+        d.wait()
+    finally:
+        d.stop()
+
+
+@sim.command()
+@click.option("--name", help="Which virtual board (needed when several run).")
+def stop(name):
+    """Stop a running virtual board (its flash is kept)."""
+    from .sim.daemon import control, find
+
+    info = find(name)
+    control(info, {"op": "stop"})
+    click.echo(f"stopped {info['name']!r}")
+
+
+@sim.command("list")
+def list_():
+    """List running virtual boards."""
+    from .sim.daemon import running
+
+    boards = running()
+    if not boards:
+        click.echo("no virtual boards running (start one: ringcue sim start)")
+    for b in boards:
+        click.echo(f"{b['name']:<12} {b['port']:<14} x{b['speed']:g}")
+
+
+@sim.command()
+@click.option("--name", help="Which virtual board.")
+@click.option("--rings", default=4, show_default=True, type=click.IntRange(1, 30))
+@click.option("--cadence", default="uk", show_default=True,
+              help="us, uk, de, fr, jp, au, … or a distinctive ring (dr2-dr5, au_dr).")
+@click.option("--answer-ring", type=click.IntRange(1, 30),
+              help="Lift the hook during this ring (default: nobody answers).")
+@click.option("--hz", type=click.FloatRange(15, 70), help="Ringing frequency (default: the country's).")
+@click.option("--full-wave", is_flag=True, help="Full-wave optocoupler (two pulses per cycle).")
+def ring(name, rings, cadence, answer_ring, hz, full_wave):
+    """Ring a call on a virtual board's line."""
+    from . import ringgen
+    from .sim.daemon import control, find
+
+    info = find(name)
+    try:
+        ev, _ = ringgen.call_events(cadence, rings, hz=hz, full_wave=full_wave,
+                                    answer_ring=answer_ring)
+    except ValueError as e:
+        raise UserError(str(e)) from None
+    r = control(info, {"op": "play", "events": ev})
+    secs = (r["end_ms"] - r["start_ms"]) / 1000 / (info["speed"] or 1)
+    click.echo(f"ringing {info['name']!r}: {rings} × {cadence}"
+               + (f", answered on ring {answer_ring}" if answer_ring else ", unanswered")
+               + f" (about {secs:.1f}s at x{info['speed']:g})")
+
+
+@sim.command()
+@click.argument("trace", type=click.Path(path_type=Path))
+@click.option("--name", help="Which virtual board.")
+def trace(trace, name):
+    """Play a ring-line TRACE file on a virtual board."""
+    from ringcue_core.trace import TraceError, parse
+
+    from .sim.daemon import control, find
+
+    info = find(name)
+    try:
+        with open(trace, encoding="utf-8") as f:
+            ev = list(parse(f))
+    except FileNotFoundError:
+        raise UserError(f"{trace}: no such trace file") from None
+    except TraceError as e:
+        raise UserError(f"{trace}: {e}") from None
+    r = control(info, {"op": "play", "events": ev})
+    click.echo(f"playing {trace} on {info['name']!r} ({(r['end_ms'] - r['start_ms']) / 1000:.0f}s "
+               "of trace time)")
+
+
+@sim.command()
+@click.argument("state", type=click.Choice(["off", "on"]))
+@click.option("--name", help="Which virtual board.")
+def hook(state, name):
+    """Lift (off) or replace (on) the handset: off-hook answers a ringing call."""
+    from .sim.daemon import control, find
+
+    control(find(name), {"op": "hook", "offhook": state == "off"})
+
+
+@sim.command("power-cycle")
+@click.option("--name", help="Which virtual board.")
+def power_cycle(name):
+    """Pull the plug and power on again (kill -9 wherever the firmware is)."""
+    from .sim.daemon import control, find
+
+    control(find(name), {"op": "power_cycle"})
+    click.echo("power-cycled")
+
+
+@sim.command()
+@click.option("--name", help="Which virtual board.")
+def status(name):
+    """LED, buzzer and clock of a virtual board, as the receptionist sees them."""
+    from .sim.daemon import control, find
+
+    s = control(find(name), {"op": "status"})
+    click.echo(f"{s['name']} on {s['port']}: LED {'on' if s['led'] else 'off'}, buzzer "
+               f"{'on' if s['buzzer'] else 'off'}, clock {s['clock_ms'] / 1000:.1f}s, "
+               f"boots {s['boots']}")

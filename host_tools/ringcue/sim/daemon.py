@@ -1,0 +1,184 @@
+"""`ringcue sim start`: a virtual board that runs until stopped, with a small
+control socket so other commands can ring it, lift its hook, power-cycle it
+or read its LED. One folder per board under `ringcue.state.sims_dir()`:
+
+    flash.img    the board's littlefs flash (kept between runs)
+    info.json    name, port, pid, speed (present while it runs)
+    control.sock JSON-lines control socket
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import threading
+import time
+from pathlib import Path
+
+from ringcue_core.trace import EV_HOOK, EV_RING
+
+from ..errors import UserError
+from ..state import sims_dir
+from .vboard import VirtualBoard
+
+
+def board_dir(name: str) -> Path:
+    if not name or "/" in name or name.startswith("."):
+        raise UserError(f"invalid board name {name!r}")
+    return sims_dir() / name
+
+
+def running() -> list[dict]:
+    """Virtual boards whose daemon is alive."""
+    out = []
+    for info_path in sorted(sims_dir().glob("*/info.json")):
+        try:
+            info = json.loads(info_path.read_text())
+            os.kill(info["pid"], 0)
+        except (OSError, ValueError, KeyError):
+            continue
+        out.append(info)
+    return out
+
+
+def find(name: str | None) -> dict:
+    boards = running()
+    if name:
+        for b in boards:
+            if b["name"] == name:
+                return b
+        raise UserError(f"no virtual board named {name!r} is running "
+                        f"(start one: ringcue sim start --name {name})")
+    if not boards:
+        raise UserError("no virtual board is running (start one: ringcue sim start)")
+    if len(boards) > 1:
+        names = ", ".join(b["name"] for b in boards)
+        raise UserError(f"several virtual boards are running ({names}): choose one with --name")
+    return boards[0]
+
+
+def control(info: dict, req: dict, timeout: float = 10.0) -> dict:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect(info["socket"])
+        s.sendall(json.dumps(req).encode() + b"\n")
+        buf = b""
+        while not buf.endswith(b"\n"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+    except OSError as e:
+        raise UserError(f"virtual board {info['name']!r} did not answer: {e}") from None
+    finally:
+        s.close()
+    resp = json.loads(buf or b"{}")
+    if "error" in resp:
+        raise UserError(resp["error"])
+    return resp
+
+
+class Daemon:
+    def __init__(self, name, speed=1.0, baud=None, heapsize=None, flash_kb=1024, fresh=False):
+        self.dir = board_dir(name)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        if fresh and (self.dir / "flash.img").exists():
+            (self.dir / "flash.img").unlink()
+        self.name = name
+        self.vb = VirtualBoard(self.dir, name=name, baud=baud, heapsize=heapsize,
+                               flash_kb=flash_kb)
+        self.speed = speed
+        self.sock_path = str(self.dir / "control.sock")
+        self._stop = threading.Event()
+
+    def start(self):
+        if any(b["name"] == self.name for b in running()):
+            raise UserError(f"virtual board {self.name!r} is already running")
+        self.vb.start()
+        self.vb.run_free(self.speed)
+        try:
+            os.unlink(self.sock_path)
+        except FileNotFoundError:
+            pass
+        self.srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.srv.bind(self.sock_path)
+        self.srv.listen(8)
+        threading.Thread(target=self._serve, daemon=True).start()
+        self.info = {"name": self.name, "port": self.vb.port, "pid": os.getpid(),
+                     "speed": self.speed, "socket": self.sock_path, "dir": str(self.dir),
+                     "baud": self.vb.baud, "started": time.time()}
+        (self.dir / "info.json").write_text(json.dumps(self.info))
+        return self
+
+    def stop(self):
+        self._stop.set()
+        try:
+            (self.dir / "info.json").unlink()
+        except FileNotFoundError:
+            pass
+        try:
+            self.srv.close()
+            os.unlink(self.sock_path)
+        except OSError:
+            pass
+        self.vb.stop()
+
+    def wait(self):
+        signal.signal(signal.SIGTERM, lambda *a: self._stop.set())
+        try:
+            while not self._stop.wait(0.2):
+                pass
+        except KeyboardInterrupt:
+            pass
+
+    def _serve(self):
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.srv.accept()
+            except OSError:
+                return
+            with conn:
+                try:
+                    buf = b""
+                    while not buf.endswith(b"\n"):
+                        chunk = conn.recv(65536)
+                        if not chunk:
+                            break
+                        buf += chunk
+                    resp = self.handle(json.loads(buf))
+                except Exception as e:  # a bad request must not kill the board
+                    resp = {"error": str(e)}
+                conn.sendall(json.dumps(resp).encode() + b"\n")
+
+    def handle(self, req: dict) -> dict:
+        vb = self.vb
+        op = req.get("op")
+        if op == "status":
+            t = vb.board_clock
+            return {"name": self.name, "port": vb.port, "clock_ms": t,
+                    "led": vb.level_at("LED", t), "buzzer": vb.level_at("BUZZER", t),
+                    "boots": vb.boots, "resets": vb.resets[-5:], "speed": vb.speed}
+        if op == "play":
+            evs = [(int(t), int(k), int(v)) for t, k, v in req["events"]]
+            for _, k, _ in evs:
+                if k not in (EV_RING, EV_HOOK):
+                    raise ValueError("events must be ring or hook")
+            start = vb.play(evs, run=False, start=vb.clock + 50)
+            last = max((t for t, _, _ in evs), default=0) // 1000
+            return {"start_ms": start, "end_ms": start + last}
+        if op == "hook":
+            vb.hook(bool(req["offhook"]), at=vb.clock + 10)
+            return {"ok": True}
+        if op == "power_cycle":
+            vb.power_cycle()
+            return {"ok": True}
+        if op == "reset":
+            vb.soft_reset()
+            return {"ok": True}
+        if op == "stop":
+            self._stop.set()
+            return {"ok": True}
+        raise ValueError(f"unknown op {op!r}")
