@@ -2,12 +2,13 @@
 
 import json
 import subprocess
+from pathlib import Path
 
 from ringcue_core.profiles import get_profile
 from ringcue_core.replay import replay_lines
 from ringcue.paths import micropython_exe, mp_env
 
-from conftest import HERE
+HERE = Path(__file__).resolve().parent
 
 
 def replay_cpython(text, profile="universal", cue=2, alarm=3, t0=0):

@@ -2,14 +2,15 @@
 
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 
-from conftest import HERE
 from ringcue.paths import micropython_exe, mp_env
 from ringcue_core import detector as D
 
 pytestmark = pytest.mark.micropython
+HERE = Path(__file__).resolve().parent
 
 
 def run_mp(script, *args, heapsize=None):

@@ -158,7 +158,7 @@ def reply_err(rid, code, msg):
 
 
 def event_line(ev_json):
-    """ev_json: the event as JSON text (e.g. replay.format_action's)."""
+    """ev_json: the event as JSON text (e.g. events.format_action's)."""
     return seal("EV " + ev_json)
 
 

@@ -2,35 +2,9 @@
 # deadlines exactly, and format its actions as JSON lines. Pure: the caller
 # supplies the events and an `out(line)` callback. Shared by `ringcue replay`
 # (CPython) and its MicroPython runtime, so both print the same bytes.
-from . import detector as D
+from .events import format_action
 from .ticks import TICKS_MAX, tdiff
 from .trace import EV_END, EV_HOOK, EV_RING
-
-
-def format_action(act, t0=0):
-    """One action as a JSON object (same key order and spacing as json.dumps)."""
-    code, t, a, b, c = act
-    head = '{"t_ms": %d, "event": ' % tdiff(t, t0)
-    if code == D.ACT_RING:
-        return head + '"ring", "n": %d}' % a
-    if code == D.ACT_ANSWER:
-        return head + '"answer", "rings": %d}' % a
-    if code == D.ACT_CALL_END:
-        return head + (
-            '"call_end", "rings": %d, "outcome": "%s", "answer_ms": %s, '
-            '"alarm": %s, "cue": %s}'
-            % (
-                a,
-                D.OUTCOME_NAMES[b & D.OUTCOME_MASK],
-                "null" if c < 0 else str(c),
-                "true" if b & D.FLAG_ALARM else "false",
-                "true" if b & D.FLAG_CUE else "false",
-            )
-        )
-    if code == D.ACT_HANGUP:
-        return head + '"hangup", "talk_ms": %d}' % a
-    name = ("", "", "cue_on", "cue_off", "alarm_on", "alarm_off")[code]
-    return head + '"%s"}' % name
 
 
 def drain(det, out, t0=0):
@@ -71,7 +45,9 @@ def replay_lines(lines, profile, cue_ring, alarm_after, out, t0=0):
         first = ev
         break
     hook_wired = first is not None and first[1] == EV_HOOK
-    det = D.RingDetector(profile, cue_ring, alarm_after, hook_wired)
+    from .detector import RingDetector
+
+    det = RingDetector(profile, cue_ring, alarm_after, hook_wired)
 
     def timed():
         if first is not None:

@@ -19,7 +19,7 @@ from ringcue_core import detector as D
 from ringcue_core import proto
 from ringcue_core.capture import EdgeCapture
 from ringcue_core.profiles import get_profile
-from ringcue_core.replay import format_action
+from ringcue_core.events import format_action
 from ringcue_core.ticks import tdiff
 
 from . import store

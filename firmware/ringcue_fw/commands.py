@@ -28,6 +28,11 @@ def _arg(args, name, typ, default=None, lo=None, hi=None):
     return v
 
 
+def _collected_alloc():
+    gc.collect()
+    return gc.mem_alloc()
+
+
 class Commands:
     def __init__(self, app):
         self.app = app
@@ -92,6 +97,7 @@ class Commands:
             "calls": a.log.count,
             "ticks_ms": now_ms(),
             "mem_free": gc.mem_free(),
+            "mem_alloc": _collected_alloc(),
             "faults": ["%s: %s" % f for f in a.faults],
         })
         return r

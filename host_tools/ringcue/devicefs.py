@@ -44,19 +44,16 @@ def _rc_hash(p):
             h.update(b[:n] if n < 512 else b)
     return binascii.hexlify(h.digest()).decode()
 def _rc_tree(root):
-    out = {}
+    # one line per file, not one big dict: fits boards with little heap
     def walk(d, rel):
         for e in os.ilistdir(d):
-            name, typ = e[0], e[1]
-            p = d + '/' + name
-            r = rel + name
-            if typ == 0x4000:
-                walk(p, r + '/')
+            p = d + '/' + e[0]
+            if e[1] == 0x4000:
+                walk(p, rel + e[0] + '/')
             else:
-                out[r] = _rc_hash(p)
+                print(rel + e[0], _rc_hash(p))
     if _rc_isdir(root):
         walk(root, '')
-    return out
 def _rc_rmtree(p):
     if not _rc_isdir(p):
         try:
@@ -148,7 +145,13 @@ class DeviceFS:
         )
 
     def tree(self, root: str) -> dict:
-        return self.eval_json(f"_rc_tree({root!r})")
+        """{relative path: sha256} of every file under root ({} if absent)."""
+        out = {}
+        for line in self.exec(f"_rc_tree({root!r})").splitlines():
+            if line.strip():
+                path, digest = line.rsplit(" ", 1)
+                out[path] = digest
+        return out
 
     def read_text(self, path: str):
         return self.eval_json(f"_rc_read({path!r})")

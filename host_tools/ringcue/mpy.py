@@ -28,7 +28,9 @@ def compile_tree(src: Path, dst: Path, packages=("ringcue_core",)) -> list[Path]
             rel = py.relative_to(src).with_suffix(".mpy")
             out = dst / rel
             out.parent.mkdir(parents=True, exist_ok=True)
-            proc = subprocess.run([exe, "-o", str(out), str(py)], capture_output=True, text=True)
+            # -s: tracebacks on the board name the file as it is on the board
+            proc = subprocess.run([exe, "-o", str(out), "-s", rel.with_suffix(".py").as_posix(),
+                                   str(py)], capture_output=True, text=True)
             if proc.returncode != 0:
                 raise UserError(f"mpy-cross failed on {py}:\n{proc.stderr.strip()}")
             outs.append(out)

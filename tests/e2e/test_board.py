@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from conftest import reboot, rq, wait_ready
+from board_helpers import reboot, rq, wait_ready
 from ringcue_core import proto
 
 

@@ -7,7 +7,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from conftest import rq, wait_ready
+from board_helpers import rq, wait_ready
 from ringcue.paths import REPO_DIR
 from ringcue_core.profiles import get_profile
 from ringcue_core.replay import replay_lines

@@ -1,0 +1,31 @@
+# Detector actions as JSON text: the one format for `ringcue replay`, the
+# board's monitor stream and the docs (docs/trace-format.md). Hand-built so
+# MicroPython and CPython print the same bytes (their json key orders differ).
+from . import detector as D
+from .ticks import tdiff
+
+
+def format_action(act, t0=0):
+    """One action as a JSON object (same key order and spacing as json.dumps)."""
+    code, t, a, b, c = act
+    head = '{"t_ms": %d, "event": ' % tdiff(t, t0)
+    if code == D.ACT_RING:
+        return head + '"ring", "n": %d}' % a
+    if code == D.ACT_ANSWER:
+        return head + '"answer", "rings": %d}' % a
+    if code == D.ACT_CALL_END:
+        return head + (
+            '"call_end", "rings": %d, "outcome": "%s", "answer_ms": %s, '
+            '"alarm": %s, "cue": %s}'
+            % (
+                a,
+                D.OUTCOME_NAMES[b & D.OUTCOME_MASK],
+                "null" if c < 0 else str(c),
+                "true" if b & D.FLAG_ALARM else "false",
+                "true" if b & D.FLAG_CUE else "false",
+            )
+        )
+    if code == D.ACT_HANGUP:
+        return head + '"hangup", "talk_ms": %d}' % a
+    name = ("", "", "cue_on", "cue_off", "alarm_on", "alarm_off")[code]
+    return head + '"%s"}' % name
