@@ -15,8 +15,10 @@ virtual timestamps.
 
 from __future__ import annotations
 
+import collections
 import fcntl
 import hashlib
+import heapq
 import os
 import select
 import signal
@@ -72,7 +74,7 @@ class VirtualBoard:
         self.flash_kb = flash_kb
         self.speed = speed  # None = stepped by advance(); else free-running x speed
         self.port = None
-        self.clock = 0  # virtual ms the board may run to
+        self.clock = 0  # virtual ms the host wants the board to run to
         self.board_clock = 0  # virtual ms the board reported idle at
         self.outputs: list[tuple[int, str, int]] = []
         self.boots = 0
@@ -87,6 +89,10 @@ class VirtualBoard:
         self._to_board = b""
         self._to_user = b""
         self._ctl_out = b""
+        self._pending = []  # heap of (t, seq, pin, level) not yet sent to the board
+        self._seq = 0
+        self._in_flight = collections.deque()  # (t, seq, pin, level) sent, maybe not fired
+        self._sent_target = 0
         self._reset_kind = None
         self._wdt_deadline = None
         self._stopping = False
@@ -149,7 +155,7 @@ class VirtualBoard:
             "MICROPYPATH": f"{MP_DIR}:.frozen",
             "RINGCUE_SIM_CIN": str(cin_r),
             "RINGCUE_SIM_COUT": str(cout_w),
-            "RINGCUE_SIM_T0": str(self.clock),
+            "RINGCUE_SIM_T0": str(self.board_clock),
             "RINGCUE_SIM_IMAGE": str(self.image),
             "RINGCUE_SIM_UID": self.uid,
             "RINGCUE_SIM_RAW": "1" if raw else "0",
@@ -174,7 +180,14 @@ class VirtualBoard:
         self._b_master, self._cout_r, self._cin_w = m, cout_r, cin_w
         self._cout_buf = b""
         self.ready = False  # until the firmware's scheduler first goes idle
-        self._ctl_out = f"T {self.clock}\n".encode()
+        self._ctl_out = f"T {self.board_clock}\n".encode()
+        self._sent_target = self.board_clock
+        # the ring line does not care that the board rebooted: inputs it had
+        # not acted on yet are sent to the new process
+        for ev in self._in_flight:
+            if ev[0] >= self.board_clock:
+                heapq.heappush(self._pending, ev)
+        self._in_flight.clear()
         self._wdt_deadline = None
         self._reset_kind = None
         self.boots += 1
@@ -215,7 +228,7 @@ class VirtualBoard:
                     t = self._run_c0 + int((time.monotonic() - self._run_t0) * 1000 * self.speed)
                     if t > self.clock:
                         self.clock = t
-                        self._ctl_out += f"T {t}\n".encode()
+                        self._flow()
                 rl = [self._a_master, self._b_master, self._cout_r, self._wake_r]
                 wl = []
                 if self._ctl_out:
@@ -328,6 +341,7 @@ class VirtualBoard:
             elif f[0] == "I":
                 self.board_clock = int(f[1])
                 self.ready = True
+                self._flow()
                 self._check_watchdog()
             elif f[0] == "W":
                 self._wdt_deadline = int(f[2])
@@ -391,9 +405,33 @@ class VirtualBoard:
             self.speed = None
             self._run_t0 = None
 
-    def _send(self, text):
+    _WINDOW = 64  # input changes in flight: bounds the simulator's own memory use
+
+    def _flow(self):
+        """Send input changes a window at a time, and let the board's clock
+        run only up to the first change it has not been sent yet."""
+        while self._in_flight and self._in_flight[0][0] <= self.board_clock:
+            self._in_flight.popleft()
+        out = []
+        while self._pending and len(self._in_flight) < self._WINDOW:
+            ev = heapq.heappop(self._pending)
+            self._in_flight.append(ev)
+            out.append(f"E {ev[0]} {ev[2]} {ev[3]}\n")
+        target = self.clock
+        if self._pending:
+            target = min(target, self._pending[0][0] - 1)
+        if target > self._sent_target:
+            out.append(f"T {target}\n")
+            self._sent_target = target
+        if out:
+            self._ctl_out += "".join(out).encode()
+
+    def _schedule(self, items):
         with self._lock:
-            self._ctl_out += text.encode()
+            for t, pin, level in items:
+                self._seq += 1
+                heapq.heappush(self._pending, (int(t), self._seq, pin, int(level)))
+            self._flow()
         self._wake()
 
     def advance(self, ms, timeout=30.0):
@@ -404,7 +442,7 @@ class VirtualBoard:
         with self._lock:
             if t > self.clock:
                 self.clock = t
-                self._ctl_out += f"T {t}\n".encode()
+                self._flow()
         self._wake()
         return self.wait_idle(t, timeout)
 
@@ -432,7 +470,7 @@ class VirtualBoard:
 
     def set_input(self, pin, level, at=None):
         t = self.clock if at is None else at
-        self._send(f"E {t} {pin} {level}\n")
+        self._schedule([(t, pin, level)])
 
     def ring(self, on, at=None):
         """Ring current through the opto on (1) or off (0)."""
@@ -448,16 +486,16 @@ class VirtualBoard:
         from ringcue_core.trace import EV_HOOK, EV_RING
 
         start = self.clock + 10 if start is None else start
-        lines = []
+        items = []
         last = start
         for t_us, kind, v in events:
             t = start + t_us // 1000
             last = t
             if kind == EV_RING:
-                lines.append(f"E {t} {RING_PIN} {RING_ACTIVE if v else 1 - RING_ACTIVE}\n")
+                items.append((t, RING_PIN, RING_ACTIVE if v else 1 - RING_ACTIVE))
             elif kind == EV_HOOK:
-                lines.append(f"E {t} {HOOK_PIN} {HOOK_ACTIVE if v else 1 - HOOK_ACTIVE}\n")
-        self._send("".join(lines))
+                items.append((t, HOOK_PIN, HOOK_ACTIVE if v else 1 - HOOK_ACTIVE))
+        self._schedule(items)
         if run:
             self.advance_to(last + tail_ms, timeout)
         return start
