@@ -26,6 +26,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/bench_core.py
+	$(BIN)/python bench/bench_board.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

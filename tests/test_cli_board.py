@@ -1,0 +1,82 @@
+"""The `ringcue` command against virtual boards, as a technician types it."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+RINGCUE = str(Path(sys.executable).parent / "ringcue")
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("RINGCUE_HOME", str(tmp_path / "home"))
+    yield tmp_path / "home"
+    subprocess.run([RINGCUE, "sim", "stop", "--name", "t1"], capture_output=True)
+
+
+def rc(*args, timeout=60):
+    p = subprocess.run([RINGCUE, *args], capture_output=True, text=True, timeout=timeout,
+                       env=dict(os.environ))
+    return p.returncode, p.stdout + p.stderr
+
+
+def test_demo_runs_start_to_finish():
+    code, out = rc("demo", "--fast", timeout=120)
+    assert code == 0, out
+    assert "Answered by ring 3: 1 of 3 calls (33 %)" in out
+    assert "ALARM: ring 3 went unanswered" in out
+    assert "Traceback" not in out
+
+
+def test_sim_flash_ring_info_stop(home):
+    code, port = rc("sim", "start", "--name", "t1", "--speed", "50", "--background")
+    assert code == 0, port
+    port = port.strip()
+    code, out = rc("ports")
+    assert code == 0 and port in out and "virtual board 't1'" in out
+    code, out = rc("flash", "--port", port, "--desk", "Lobby", "--profile", "uk")
+    assert code == 0, out
+    assert "installed build" in out and "answers with firmware" in out
+    code, out = rc("flash", "--port", port)
+    assert code == 0 and "up to date" in out and "nothing copied" in out
+    code, out = rc("sim", "ring", "--name", "t1", "--rings", "3", "--answer-ring", "2")
+    assert code == 0 and "answered on ring 2" in out
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        code, out = rc("info", "--port", port)
+        if "1 calls logged" in out:
+            break
+        time.sleep(0.3)
+    assert "1 calls logged" in out, out
+    assert "desk      Lobby, profile uk" in out
+    code, out = rc("sim", "status", "--name", "t1")
+    assert code == 0 and "LED off" in out
+    code, out = rc("sim", "stop", "--name", "t1")
+    assert code == 0
+    code, out = rc("sim", "list")
+    assert "no virtual boards running" in out
+
+
+def test_clear_errors_without_tracebacks(home, tmp_path):
+    for args, msg in [
+        (("sim", "ring"), "no virtual board is running"),
+        (("info", "--port", "/dev/does-not-exist"), "cannot open the port"),
+        (("flash", "--port", "/dev/does-not-exist", "--board", "sim"), "cannot open"),
+        (("flash", "--board", "vax", "--port", "/dev/null"), "unknown board 'vax'"),
+        (("sim", "trace", str(tmp_path / "none.trace")), "no virtual board is running"),
+    ]:
+        code, out = rc(*args)
+        assert code == 2, (args, out)
+        assert msg in out, (args, out)
+        assert "Traceback" not in out
+
+
+def test_info_on_a_board_without_firmware(home):
+    code, port = rc("sim", "start", "--name", "t1", "--speed", "5", "--background", "--fresh")
+    assert code == 0
+    code, out = rc("info", "--port", port.strip(), timeout=60)
+    assert code == 2 and "ringcue firmware" in out and "ringcue flash" in out
