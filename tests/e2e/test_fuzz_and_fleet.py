@@ -117,3 +117,26 @@ def test_two_boards_at_once(tmp_path, firmware_image, real_port):
     finally:
         for vb in boards:
             vb.stop()
+
+
+def test_baud_throttle_behaves_like_a_uart(tmp_path, firmware_image, real_port):
+    """--baud 9600: about 960 bytes/s each way, like a UART bridge."""
+    if real_port:
+        import pytest
+
+        pytest.skip("virtual boards only")
+    import time
+
+    shutil.copy(firmware_image[0], tmp_path / "flash.img")
+    with VirtualBoard(tmp_path, name="slow", baud=9600) as vb:
+        assert vb.wait_ready()
+        with BoardClient.open(vb.port) as b:
+            b.call("hello", timeout=5)
+            n = 0
+            t0 = time.perf_counter()
+            for _ in range(3):
+                st = b.call("status", timeout=5)
+                n += len(proto.reply_ok(1, st)) + len(proto.request_line(1, "status"))
+            dt = time.perf_counter() - t0
+    rate = n / dt
+    assert 600 < rate < 1000, rate  # 9600 baud = 960 bytes/s at most
