@@ -8,6 +8,7 @@
 #   _watchdog: started after a grace period, fed while the tasks are alive
 import asyncio
 import gc
+import struct
 import sys
 import time
 
@@ -23,7 +24,8 @@ from ringcue_core.events import format_action
 from ringcue_core.ticks import tdiff
 
 from . import store
-from .calllog import CallLog
+from .flashlog import FLUSH_MS, BATCH, FlashLog
+from ringcue_core import logfmt
 from .clock import now_ms
 from .outputs import Outputs
 
@@ -53,7 +55,9 @@ class App:
         self.pending_config = False
         self.time_sync = None
         self.beats = 0
-        self.log = CallLog()
+        self.log = FlashLog(self.boots)
+        self.calls = self.log.calls
+        self.log_flag = asyncio.Event()
         self.outputs = Outputs(hal, self.cfg["buzzer"])
         self.hook = hal.hook_level() if hal.has_hook else 0
         self.new_detector()
@@ -90,6 +94,24 @@ class App:
         self.faults.append((code, msg))
         if len(self.faults) > 8:
             self.faults.pop(0)
+        if hasattr(self, "log"):
+            self.log_record(logfmt.REC_FAULT, ("%s: %s" % (code, msg)).encode())
+
+    def log_record(self, rtype, payload, ticks=None):
+        """Queue a log record; the _logger task writes it within FLUSH_MS."""
+        seq = self.log.append(rtype, now_ms() if ticks is None else ticks, payload)
+        self.log_flag.set()
+        return seq
+
+    def flush_log(self):
+        try:
+            self.log.flush()
+        except OSError as e:  # full or failing flash: keep counting rings
+            self.faults.append(("log", "flash write failed: %s" % e))
+            if len(self.faults) > 8:
+                self.faults.pop(0)
+            if len(self.log.pending) > 64:  # bounded RAM: drop the oldest
+                self.log.pending = self.log.pending[-64:]
 
     # ---- interrupt side -----------------------------------------------
     def _isr(self, level):
@@ -173,7 +195,23 @@ class App:
                 if line is None:
                     break
                 self.write(cmds.handle(line))
+                if cmds.binary is not None:  # log_read: the records follow the reply
+                    sys.stdout.buffer.write(cmds.binary)
+                    cmds.binary = None
                 await asyncio.sleep_ms(0)
+
+    async def _logger(self):
+        """Batch log writes: flush FLUSH_MS after the first pending record,
+        or at once when BATCH records wait."""
+        while True:
+            await self.log_flag.wait()
+            self.log_flag.clear()
+            waited = 0
+            while self.log.pending and len(self.log.pending) < BATCH and waited < FLUSH_MS:
+                await asyncio.sleep_ms(100)
+                waited += 100
+            if self.log.pending:
+                self.flush_log()
 
     async def _watchdog(self):
         started = False
@@ -208,10 +246,12 @@ class App:
             elif code == D.ACT_ALARM_OFF:
                 self.outputs.update(alarm=False)
             elif code == D.ACT_CALL_END:
-                try:
-                    self.log.append_call(a, self.cfg["profile"])
-                except OSError as e:
-                    self.fault("log", "call not logged: %s" % e)
+                self.calls += 1
+                self.log_record(logfmt.REC_CALL, logfmt.call_payload(
+                    a[2], a[3], a[4], self.cfg["profile"]), a[1])
+            elif code == D.ACT_HANGUP:
+                self.log_record(logfmt.REC_HANGUP, struct.pack(
+                    "<II", self.log.last_call_seq, a[2]), a[1])
             if self.monitor:
                 self.write(proto.event_line(format_action(a)))
             if self.pending_config and self.det.state == D.ST_IDLE:
@@ -229,6 +269,7 @@ class App:
             asyncio.create_task(self.outputs.run()),
             asyncio.create_task(self._serial()),
             asyncio.create_task(self._watchdog()),
+            asyncio.create_task(self._logger()),
         ]
         if self.hal.has_hook:
             tasks.append(asyncio.create_task(self._hook()))
@@ -240,6 +281,9 @@ def main(board, build=""):
     hal = board.make()
     app = App(hal)
     app.build = build
+    app.log_record(logfmt.REC_BOOT, (build + " " * 12)[:12].encode() + VERSION.encode())
+    if app.config_errors:
+        app.log_record(logfmt.REC_FAULT, ("config: " + "; ".join(app.config_errors)).encode())
     try:
         asyncio.run(app.main())
     finally:

@@ -9,6 +9,7 @@ from ringcue_core import detector as D
 from ringcue_core import proto
 
 from . import store
+from binascii import crc32
 from .clock import now_ms
 
 
@@ -36,6 +37,7 @@ def _collected_alloc():
 class Commands:
     def __init__(self, app):
         self.app = app
+        self.binary = None  # raw bytes to send right after the reply line
 
     def handle(self, line):
         """One request line -> one reply line."""
@@ -94,7 +96,8 @@ class Commands:
             "pulses": d.pulses,
             "rejected": d.rejected,
             "overflows": a.cap.overflows,
-            "calls": a.log.count,
+            "calls": a.calls,
+            "log": a.log.stats(),
             "ticks_ms": now_ms(),
             "mem_free": gc.mem_free(),
             "mem_alloc": _collected_alloc(),
@@ -108,6 +111,11 @@ class Commands:
         unix_ms = _arg(args, "unix_ms", int)
         a = self.app
         a.time_sync = (unix_ms, now_ms())
+        import struct
+
+        from ringcue_core import logfmt
+
+        a.log_record(logfmt.REC_TIME_SYNC, struct.pack("<Q", unix_ms), a.time_sync[1])
         return {"ticks_ms": a.time_sync[1], "boots": a.boots}
 
     def do_config_get(self, args):
@@ -121,6 +129,11 @@ class Commands:
         if errors:
             raise CommandError(proto.ERR_BAD_ARGS, "; ".join(errors))
         store.write_json("/ringcue.json", cfg)
+        import json
+
+        from ringcue_core import logfmt
+
+        a.log_record(logfmt.REC_CONFIG, json.dumps(cfg).encode())
         a.cfg = cfg
         a.config_source = "file"
         a.config_errors = []
@@ -145,10 +158,18 @@ class Commands:
         return {"monitor": self.app.monitor}
 
     def do_log_read(self, args):
+        """Raw log records from `from_seq`: the reply line says how many bytes
+        follow it (binary, crc32 in `crc`), so a pull runs near line rate.
+        `flush` (default true) commits pending records first."""
         frm = _arg(args, "from_seq", int, 1, 0, 0x7FFFFFFF)
-        limit = _arg(args, "max", int, 20, 1, 50)
+        max_bytes = _arg(args, "max_bytes", int, 2048, 64, 8192)
         log = self.app.log
-        return {"records": log.read(frm, limit), "next_seq": log.next_seq}
+        if _arg(args, "flush", bool, True):
+            self.app.flush_log()
+        data, n, nxt = log.read(frm, max_bytes)
+        self.binary = data
+        return {"n": n, "bytes": len(data), "crc": crc32(data) & 0xFFFFFFFF,
+                "next": nxt, "first_seq": log.first_seq(), "end_seq": log.next_seq}
 
 
 COMMANDS = sorted(n[3:] for n in dir(Commands) if n.startswith("do_"))

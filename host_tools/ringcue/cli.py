@@ -71,9 +71,11 @@ def demo(speed, fast):
     raise SystemExit(run(speed=None if fast else speed))
 
 
+from .cli_logs import logs  # noqa: E402
 from .cli_sim import sim  # noqa: E402
 
 cli.add_command(sim)
+cli.add_command(logs)
 
 port_option = click.option(
     "--port", "-p", default="auto", show_default=True,

@@ -104,6 +104,26 @@ class BoardClient:
                 last = e  # our request got garbled on the way: send it again
         raise last
 
+    def call_binary(self, cmd: str, args: dict | None = None, timeout: float = 5.0):
+        """A request whose reply line announces `bytes` of raw data after it
+        (log_read). Returns (result, data); checks the data's crc32."""
+        import zlib
+
+        rid = self.send(cmd, args)
+        res = self.wait_reply(rid, timeout, cmd)
+        n = res["bytes"]
+        deadline = time.monotonic() + timeout + n / 1000
+        while len(self._buf) < n:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise BoardTimeout(f"{cmd} data ({len(self._buf)} of {n} bytes)")
+            self.ser.timeout = min(left, 0.05)
+            self._buf += self.ser.read(max(1, min(n - len(self._buf), 65536)))
+        data, self._buf = self._buf[:n], self._buf[n:]
+        if zlib.crc32(data) & 0xFFFFFFFF != res["crc"]:
+            raise proto.ProtocolError(proto.ERR_BAD_CRC, f"{cmd} data damaged in transit")
+        return res, data
+
     def poll_events(self, duration: float = 0.0) -> list[dict]:
         """Collect monitor events for `duration` seconds; return and clear."""
         deadline = time.monotonic() + duration

@@ -22,6 +22,8 @@ from rich.text import Text
 from . import ringgen
 from .client import BoardClient
 from .flash import confirm, flash
+from .logs import pull
+from .store import Store
 from .sim.vboard import VirtualBoard
 
 # (what happens, rings rung, answered during ring N or None)
@@ -129,9 +131,14 @@ def run(speed: float = 3.0, workdir: Path | None = None, console: Console | None
                     console.print(_view(vb, title, events))
             vb.pause()
             board.call("monitor", {"on": False})
-            console.print("\n4. Pull the call log, as a manager would "
-                          "([dim]ringcue logs pull[/]):\n")
-            log = board.call("log_read", {"from_seq": 1})["records"]
+            console.print("\n4. Pull the call log into a manager's store, as "
+                          "[dim]ringcue logs pull[/] does (CRCs and hash chain verified):\n")
+            store = Store(Path(workdir) / "ringcue.db")
+            res = pull(board, store)
+            log = list(store.calls())
+            store.close()
+        console.print(f"   {res.new} records pulled ({res.calls} calls), {len(res.gaps)} gaps, "
+                      f"{len(res.chain_breaks)} chain breaks, in {res.seconds:.2f}s\n")
         console.print(report_table(log))
         ok = sum(1 for r in log if r["outcome"] == "answered" and r["rings"] <= 3)
         console.print(f"\n   Answered by ring 3: [bold]{ok} of {len(log)}[/] calls "
@@ -147,7 +154,7 @@ def run(speed: float = 3.0, workdir: Path | None = None, console: Console | None
 
 
 def report_table(records) -> Table:
-    t = Table(title="Call log: Front desk")
+    t = Table(title="Call log: Front desk (# = record sequence number)")
     for c in ("#", "rings", "outcome", "answer time", "cue", "alarm", "by ring 3"):
         t.add_column(c, justify="right" if c not in ("outcome",) else "left")
     for r in records:

@@ -52,3 +52,31 @@ def wait_ready(dut, tries=10):
         except pexpect.TIMEOUT:
             if i == tries - 1:
                 raise
+
+
+def board_calls(port):
+    """Every call record in a board's log, read with log_read (binary)."""
+    from ringcue.client import BoardClient
+    from ringcue.logs import parse_chunk
+    from ringcue_core import logfmt
+
+    out = []
+    with BoardClient.open(port) as b:
+        frm = 1
+        while True:
+            r, data = b.call_binary("log_read", {"from_seq": frm, "max_bytes": 4096})
+            recs = parse_chunk(data)
+            out += [dict(x["fields"], seq=x["seq"]) for x in recs if x["type"] == logfmt.REC_CALL]
+            if not recs or r["next"] >= r["end_seq"]:
+                return out
+            frm = r["next"]
+
+
+def with_port_free(dut, fn):
+    """Run fn() while pytest-embedded's DUT lets go of the port."""
+    with dut.serial.disable_redirect_thread():
+        dut.serial.proc.close()
+        try:
+            return fn()
+        finally:
+            dut.serial.proc.open()

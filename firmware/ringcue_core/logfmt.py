@@ -1,0 +1,101 @@
+# The call log's record format, shared by the board (writes) and the host
+# (verifies and decodes). Pure: bytes in, bytes out.
+#
+#   offset size  field
+#   0      1     magic 0xA5
+#   1      1     type (REC_*)
+#   2      1     payload length
+#   3      4     seq      never repeats, across reboots and rotations
+#   7      2     boot     boot count (mod 65536) of the boot that wrote it
+#   9      4     ticks    board ticks_ms (30-bit) when it happened
+#   13     4     prev     link of the previous record (hash chain)
+#   17     n     payload  (per type, below)
+#   17+n   4     crc32 of bytes 0 .. 17+n
+#
+# link(record) = first 4 bytes of sha256(record). Each record carries its
+# predecessor's link, so a deleted, edited or reordered record breaks the
+# chain even if its own CRC was recomputed. All integers little-endian.
+import struct
+
+try:
+    from binascii import crc32
+except ImportError:  # pragma: no cover
+    crc32 = None
+try:
+    from hashlib import sha256
+except ImportError:  # pragma: no cover
+    sha256 = None
+
+MAGIC = 0xA5
+HEADER = 17
+TRAILER = 4
+
+REC_BOOT = 1  # payload: build (12 ascii) + fw version (ascii)
+REC_CALL = 2  # payload: rings u8, flags u8, answer_ms u32 (0xFFFFFFFF = none), profile u8
+REC_HANGUP = 3  # payload: call seq u32, talk_ms u32
+REC_TIME_SYNC = 4  # payload: unix_ms u64 (the wall clock at `ticks`)
+REC_CONFIG = 5  # payload: the new configuration as JSON
+REC_FAULT = 6  # payload: "code: message" utf-8
+REC_NAMES = ("", "boot", "call", "hangup", "time_sync", "config", "fault")
+
+NO_ANSWER = 0xFFFFFFFF
+GENESIS = b"\x00\x00\x00\x00"  # the `prev` of the very first record
+
+PROFILE_IDS = ("universal", "us", "uk", "au", "de", "fr", "jp")
+
+
+def link(record):
+    return sha256(record).digest()[:4]
+
+
+def encode(rtype, seq, boot, ticks, prev, payload):
+    if len(payload) > 255:
+        payload = payload[:255]
+    body = struct.pack("<BBBIHI", MAGIC, rtype, len(payload), seq, boot & 0xFFFF,
+                       ticks & 0x3FFFFFFF) + prev + payload
+    return body + struct.pack("<I", crc32(body) & 0xFFFFFFFF)
+
+
+def call_payload(rings, flags, answer_ms, profile):
+    pid = PROFILE_IDS.index(profile) if profile in PROFILE_IDS else 255
+    return struct.pack("<BBIB", min(rings, 255), flags & 0xFF,
+                       NO_ANSWER if answer_ms is None or answer_ms < 0 else answer_ms, pid)
+
+
+def parse_one(buf, off):
+    """The record at buf[off:] as (rtype, seq, boot, ticks, prev, payload,
+    end offset), or None if there is no whole valid record there (end of
+    data, a torn write, or corruption)."""
+    if len(buf) - off < HEADER + TRAILER or buf[off] != MAGIC:
+        return None
+    n = buf[off + 2]
+    end = off + HEADER + n + TRAILER
+    if end > len(buf):
+        return None
+    body = bytes(buf[off:end - TRAILER])
+    (crc,) = struct.unpack("<I", bytes(buf[end - TRAILER:end]))
+    if crc32(body) & 0xFFFFFFFF != crc:
+        return None
+    _, rtype, _, seq, boot, ticks = struct.unpack("<BBBIHI", body[:13])
+    return rtype, seq, boot, ticks, body[13:17], body[17:], end
+
+
+def decode_payload(rtype, payload):
+    """A dict of the payload's fields (host side)."""
+    if rtype == REC_CALL:
+        rings, flags, ans, pid = struct.unpack("<BBIB", payload[:7])
+        from .detector import FLAG_ALARM, FLAG_CUE, OUTCOME_MASK, OUTCOME_NAMES
+
+        return {"rings": rings, "outcome": OUTCOME_NAMES[flags & OUTCOME_MASK],
+                "answer_ms": None if ans == NO_ANSWER else ans,
+                "cue": bool(flags & FLAG_CUE), "alarm": bool(flags & FLAG_ALARM),
+                "profile": PROFILE_IDS[pid] if pid < len(PROFILE_IDS) else "?"}
+    if rtype == REC_HANGUP:
+        call_seq, talk = struct.unpack("<II", payload[:8])
+        return {"call_seq": call_seq, "talk_ms": talk}
+    if rtype == REC_TIME_SYNC:
+        (unix_ms,) = struct.unpack("<Q", payload[:8])
+        return {"unix_ms": unix_ms}
+    if rtype == REC_BOOT:
+        return {"build": payload[:12].decode(), "fw": payload[12:].decode()}
+    return {"text": payload.decode()}

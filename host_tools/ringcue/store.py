@@ -1,0 +1,138 @@
+"""The managers' log store: one SQLite file for many desks, keyed by the
+board's device id. Every record pulled from a board is kept raw (so it can be
+re-verified) and decoded into tables the reports read."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+from ringcue_core import logfmt
+from ringcue_core.ticks import tdiff
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS devices (
+    device_id TEXT PRIMARY KEY, board TEXT, desk TEXT, fw TEXT,
+    last_seq INTEGER NOT NULL DEFAULT 0, last_link BLOB,
+    first_pull REAL, last_pull REAL);
+CREATE TABLE IF NOT EXISTS records (
+    device_id TEXT NOT NULL, seq INTEGER NOT NULL, type INTEGER NOT NULL,
+    boot INTEGER, ticks INTEGER, prev BLOB, link BLOB, raw BLOB NOT NULL,
+    PRIMARY KEY (device_id, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS calls (
+    device_id TEXT NOT NULL, seq INTEGER NOT NULL, desk TEXT, boot INTEGER, ticks INTEGER,
+    rings INTEGER, outcome TEXT, answer_ms INTEGER, cue INTEGER, alarm INTEGER,
+    profile TEXT, talk_ms INTEGER, wall_ms INTEGER, clock TEXT,
+    PRIMARY KEY (device_id, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS time_syncs (
+    device_id TEXT NOT NULL, seq INTEGER NOT NULL, boot INTEGER, ticks INTEGER,
+    unix_ms INTEGER, PRIMARY KEY (device_id, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS issues (
+    device_id TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT,
+    PRIMARY KEY (device_id, seq, kind)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS calls_wall ON calls (wall_ms);
+"""
+
+
+def default_path() -> Path:
+    import os
+
+    from .state import home
+
+    return Path(os.environ.get("RINGCUE_DB") or home() / "ringcue.db")
+
+
+class Store:
+    def __init__(self, path: str | Path | None = None):
+        self.path = str(path or default_path())
+        self.db = sqlite3.connect(self.path)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self):
+        self.db.close()
+
+    def device(self, device_id: str) -> tuple[int, bytes | None]:
+        row = self.db.execute("SELECT last_seq, last_link FROM devices WHERE device_id=?",
+                              (device_id,)).fetchone()
+        return (row[0], row[1]) if row else (0, None)
+
+    def touch_device(self, device_id, board, desk, fw):
+        now = time.time()
+        self.db.execute(
+            "INSERT INTO devices(device_id, board, desk, fw, first_pull, last_pull) "
+            "VALUES (?,?,?,?,?,?) ON CONFLICT(device_id) DO UPDATE SET board=excluded.board, "
+            "desk=excluded.desk, fw=excluded.fw, last_pull=excluded.last_pull",
+            (device_id, board, desk, fw, now, now))
+        self.db.commit()
+
+    def add_chunk(self, device_id, desk, records, issues, last_seq, last_link):
+        """One transaction per chunk: records, decoded rows, issues and the
+        resume point land together or not at all (an interrupted pull
+        resumes exactly where the last chunk ended)."""
+        with self.db:
+            for r in records:
+                self.db.execute(
+                    "INSERT OR IGNORE INTO records VALUES (?,?,?,?,?,?,?,?)",
+                    (device_id, r["seq"], r["type"], r["boot"], r["ticks"], r["prev"],
+                     r["link"], r["raw"]))
+                if r["type"] == logfmt.REC_CALL:
+                    f = r["fields"]
+                    self.db.execute(
+                        "INSERT OR IGNORE INTO calls(device_id, seq, desk, boot, ticks, rings, "
+                        "outcome, answer_ms, cue, alarm, profile) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                        (device_id, r["seq"], desk, r["boot"], r["ticks"], f["rings"],
+                         f["outcome"], f["answer_ms"], int(f["cue"]), int(f["alarm"]),
+                         f["profile"]))
+                elif r["type"] == logfmt.REC_HANGUP:
+                    f = r["fields"]
+                    self.db.execute("UPDATE calls SET talk_ms=? WHERE device_id=? AND seq=?",
+                                    (f["talk_ms"], device_id, f["call_seq"]))
+                elif r["type"] == logfmt.REC_TIME_SYNC:
+                    self.db.execute("INSERT OR IGNORE INTO time_syncs VALUES (?,?,?,?,?)",
+                                    (device_id, r["seq"], r["boot"], r["ticks"],
+                                     r["fields"]["unix_ms"]))
+            for seq, kind, detail in issues:
+                self.db.execute("INSERT OR IGNORE INTO issues VALUES (?,?,?,?)",
+                                (device_id, seq, kind, detail))
+            self.db.execute("UPDATE devices SET last_seq=?, last_link=? WHERE device_id=?",
+                            (last_seq, last_link, device_id))
+
+    def place_in_time(self, device_id) -> int:
+        """Give wall-clock times to calls from the time syncs of the same
+        boot (before or after the call: ticks run on through a boot). Returns
+        how many calls remain without a time (no sync in their boot)."""
+        syncs: dict[int, tuple[int, int]] = {}
+        for boot, ticks, unix_ms in self.db.execute(
+                "SELECT boot, ticks, unix_ms FROM time_syncs WHERE device_id=? ORDER BY seq",
+                (device_id,)):
+            syncs.setdefault(boot, (ticks, unix_ms))  # the first sync of each boot
+        with self.db:
+            rows = self.db.execute("SELECT seq, boot, ticks FROM calls WHERE device_id=? AND "
+                                   "wall_ms IS NULL", (device_id,)).fetchall()
+            left = 0
+            for seq, boot, ticks in rows:
+                s = syncs.get(boot)
+                if s is None:
+                    self.db.execute("UPDATE calls SET clock='unsynced' WHERE device_id=? AND "
+                                    "seq=?", (device_id, seq))
+                    left += 1
+                    continue
+                wall = s[1] + tdiff(ticks, s[0])
+                self.db.execute("UPDATE calls SET wall_ms=?, clock='synced' WHERE device_id=? "
+                                "AND seq=?", (wall, device_id, seq))
+        return left
+
+    def calls(self, device_id=None):
+        q = ("SELECT device_id, seq, desk, wall_ms, clock, rings, outcome, answer_ms, cue, alarm, "
+             "talk_ms, profile, boot, ticks FROM calls")
+        args = ()
+        if device_id:
+            q += " WHERE device_id=?"
+            args = (device_id,)
+        cur = self.db.execute(q + " ORDER BY device_id, seq", args)
+        cols = [d[0] for d in cur.description]
+        for row in cur:
+            yield dict(zip(cols, row))
