@@ -134,3 +134,15 @@ def test_mpremote_still_reaches_the_repl_and_files(dut, vboard):
         dut.serial.proc.open()
     assert r.returncode == 0, r.stderr
     assert re.search(r"\bmain\.py\b", r.stdout) and re.search(r"\bfw/", r.stdout)
+
+
+def test_board_rebooted_mid_conversation_reads_the_handset_as_off_hook(dut, vboard):
+    """Power returns while the receptionist is on the phone: the board must
+    see the handset off-hook (it is), so hanging up is not mistaken."""
+    vboard.hook(1)
+    vboard.advance(500)
+    vboard.power_cycle()
+    assert vboard.wait_ready()
+    _, _, st = wait_ready(dut)
+    _, _, st = rq(dut, "status")
+    assert st["hook"] == 1 and st["state"] == "offhook"

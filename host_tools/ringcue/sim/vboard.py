@@ -93,6 +93,7 @@ class VirtualBoard:
         self._seq = 0
         self._in_flight = collections.deque()  # (t, seq, pin, level) sent, maybe not fired
         self._sent_target = 0
+        self._levels = {}  # input pin -> level the physical line has now
         self._reset_kind = None
         self._wdt_deadline = None
         self._stopping = False
@@ -159,6 +160,8 @@ class VirtualBoard:
             "RINGCUE_SIM_IMAGE": str(self.image),
             "RINGCUE_SIM_UID": self.uid,
             "RINGCUE_SIM_RAW": "1" if raw else "0",
+            # a rebooted board reads the line as it is (handset may be off-hook)
+            "RINGCUE_SIM_PINS": ",".join(f"{p}={v}" for p, v in self._levels.items()),
         })
         cmd = [micropython_exe()]
         if self.heapsize:
@@ -411,7 +414,8 @@ class VirtualBoard:
         """Send input changes a window at a time, and let the board's clock
         run only up to the first change it has not been sent yet."""
         while self._in_flight and self._in_flight[0][0] <= self.board_clock:
-            self._in_flight.popleft()
+            ev = self._in_flight.popleft()
+            self._levels[ev[2]] = ev[3]  # the line's level now (survives reboots)
         out = []
         while self._pending and len(self._in_flight) < self._WINDOW:
             ev = heapq.heappop(self._pending)

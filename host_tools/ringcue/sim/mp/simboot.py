@@ -8,7 +8,7 @@ import sys
 import simhw
 
 simhw.init(int(os.getenv("RINGCUE_SIM_CIN")), int(os.getenv("RINGCUE_SIM_COUT")),
-           int(os.getenv("RINGCUE_SIM_T0") or "0"))
+           int(os.getenv("RINGCUE_SIM_T0") or "0"), os.getenv("RINGCUE_SIM_PINS") or "")
 simhw.install()
 
 import vfs  # noqa: E402

@@ -34,8 +34,15 @@ _idle_sent = -1
 _pins = {}
 
 
-def init(fd_in, fd_out, t0):
+_levels = {}  # input levels of the line at power-on (pin name -> level)
+
+
+def init(fd_in, fd_out, t0, pins=""):
     global _cin, _cout, _cpoll, _now, _target
+    for kv in pins.split(","):
+        if "=" in kv:
+            k, v = kv.split("=")
+            _levels[k] = int(v)
     _cin = open("/dev/fd/%d" % fd_in, "rb")
     _cout = open("/dev/fd/%d" % fd_out, "wb")
     _cpoll = _select.poll()
@@ -232,6 +239,8 @@ class Pin:
         self.id = id
         self._mode = mode
         self._v = 1 if pull == Pin.PULL_UP else 0
+        if mode == Pin.IN and id in _levels:
+            self._v = _levels[id]
         if value is not None:
             self._v = 1 if value else 0
         self._handler = None
