@@ -78,6 +78,8 @@ class VirtualBoard:
         self.board_clock = 0  # virtual ms the board reported idle at
         self.outputs: list[tuple[int, str, int]] = []
         self.boots = 0
+        self.flash_bytes_written = 0  # bytes programmed into the flash image
+        self.flash_erases = 0  # 4 KB blocks erased
         self.resets = []  # (clock, "soft" | "power" | "watchdog" | "machine.reset")
         self.proc = None
         self._lock = threading.RLock()
@@ -350,6 +352,9 @@ class VirtualBoard:
                 self._wdt_deadline = int(f[2])
             elif f[0] == "R":
                 self._reset_kind = "machine.reset"
+            elif f[0] == "F":
+                self.flash_bytes_written += int(f[1])
+                self.flash_erases += int(f[2])
         self._cond.notify_all()
 
     def _check_watchdog(self):

@@ -37,6 +37,7 @@ class FileFlash:
             off = 0
         self.f.seek(block * self.bs + off)
         self.f.write(buf)
+        simhw.send("F %d 0" % len(buf))  # flash wear accounting, for the host
 
     def ioctl(self, op, arg):
         if op == 4:  # block count
@@ -46,6 +47,7 @@ class FileFlash:
         if op == 6:  # erase
             self.f.seek(arg * self.bs)
             self.f.write(self.ff)
+            simhw.send("F 0 1")
             return 0
         return 0 if op in (1, 2, 3) else None
 
