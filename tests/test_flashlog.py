@@ -85,3 +85,15 @@ def test_reordered_records_are_detected():
 def test_rotated_out_records_show_as_a_gap_not_a_break():
     raws = make_log(10)[4:]  # the board dropped 1..4 before the first pull
     assert kinds(raws) == ["gap"]
+
+
+@pytest.mark.micropython
+def test_torn_tail_is_skipped_and_never_hides_earlier_records():
+    p = subprocess.run([micropython_exe(), str(HERE / "mp" / "flashlog_torn.py")],
+                       env=mp_env(), capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    r = json.loads(p.stdout)
+    assert r["kept_all"] is True and r["torn"] == 1
+    assert r["next_seq"] == 11  # the torn record was never committed: its number is reused
+    assert r["segments"] == 2  # writing goes on in a fresh segment
+    assert r["records_after"] == 11

@@ -112,3 +112,37 @@ def test_interrupted_pull_resumes_without_loss_or_duplicates(board, tmp_path):
     assert [c["rings"] for c in calls] == [1 + i % 4 for i in range(200)]
     assert res.gaps == [] and res.chain_breaks == []
     store.close()
+
+
+def test_a_call_ringing_during_a_pull_is_detected_and_logged(tmp_path, firmware_image, real_port):
+    """A slow pull (115200 baud, real-time clock) while the phone rings."""
+    if real_port:
+        pytest.skip("needs the virtual board")
+    import time
+
+    d = tmp_path / "b"
+    d.mkdir()
+    shutil.copy(firmware_image[0], d / "flash.img")
+    with VirtualBoard(d, name="busy", baud=115200) as vb:
+        assert vb.wait_ready()
+        for i in range(120):  # about 4 KB of log to pull
+            ev, _ = ringgen.call_events("uk", 1 + i % 3, seed=i)
+            vb.play(ev, tail_ms=END_MS + FLUSH_MS)
+        store = Store(tmp_path / "s.db")
+        vb.run_free(4.0)
+        ev, end_us = ringgen.call_events("uk", 3, seed=999)
+        start = vb.play(ev, start=vb.clock + 200, run=False)
+        with BoardClient.open(vb.port) as b:
+            res1 = pull(b, store)  # runs while the call rings
+        assert vb.board_clock < start + end_us // 1000, "the pull ended after the call"
+        deadline = time.time() + 20
+        while vb.board_clock < start + end_us // 1000 + END_MS + FLUSH_MS + 200:
+            assert time.time() < deadline
+            time.sleep(0.05)
+        vb.pause()
+        with BoardClient.open(vb.port) as b:
+            pull(b, store)
+        rings = [c["rings"] for c in store.calls()]
+        store.close()
+    assert res1.calls == 120
+    assert rings[-1] == 3 and len(rings) == 121

@@ -1,0 +1,43 @@
+# Runs inside MicroPython: a segment that ends in a torn record (a write cut
+# short on a filesystem without littlefs' guarantees, or a corrupted tail).
+import json
+
+import vfs
+
+from ringcue_core import logfmt
+from ringcue_fw import flashlog
+
+
+class RAM:
+    def __init__(s, n):
+        s.d = bytearray(512 * n)
+
+    def readblocks(s, b, buf, off=0):
+        a = b * 512 + off
+        buf[:] = s.d[a:a + len(buf)]
+
+    def writeblocks(s, b, buf, off=None):
+        a = b * 512 + (off or 0)
+        s.d[a:a + len(buf)] = buf
+
+    def ioctl(s, op, arg):
+        return {4: 64, 5: 512}.get(op, 0)
+
+
+dev = RAM(64)
+vfs.VfsLfs2.mkfs(dev)
+vfs.mount(vfs.VfsLfs2(dev), "/m")
+L = flashlog.FlashLog(1, root="/m/log")
+for i in range(10):
+    L.append(logfmt.REC_CALL, i, logfmt.call_payload(2, 0x11, 100, "uk"))
+L.flush()
+whole = L.read(1, 10000)[0]
+with open("/m/log/00000001.seg", "ab") as f:  # half of an 11th record, then garbage
+    f.write(logfmt.encode(logfmt.REC_CALL, 11, 1, 11, L.prev, b"1234567")[:15])
+L2 = flashlog.FlashLog(2, root="/m/log")
+kept = L2.read(1, 10000)[0]
+seq = L2.append(logfmt.REC_CALL, 12, logfmt.call_payload(3, 0x11, 100, "uk"))
+L2.flush()
+after = L2.read(1, 10000)
+print(json.dumps({"kept_all": kept == whole, "torn": L2.torn, "next_seq": seq,
+                  "segments": L2.stats()["segments"], "records_after": after[1]}))
