@@ -95,8 +95,8 @@ class LineParser:
                 except UnicodeError:
                     self._ready.append("\x00")  # undecodable: a bad frame
             self._n = 0
-        elif self._dropping:
-            pass
+        elif self._dropping or b < 32 and b != 9:
+            pass  # control bytes (line noise, a tool's stray Ctrl-B) never join a frame
         elif self._n == self._max:
             self._dropping = True
             self._n = 0

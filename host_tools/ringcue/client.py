@@ -83,6 +83,10 @@ class BoardClient:
             if kind == "EV":
                 self.events.append(result)
                 continue
+            if got_id is None and isinstance(result, proto.ProtocolError):
+                # the board could not read a request's id: ours was mangled on
+                # the way (noise, a reboot mid-line), so say so now, not at timeout
+                raise proto.ProtocolError(proto.ERR_BAD_CRC, f"request garbled: {result.msg}")
             if got_id == rid:
                 if isinstance(result, proto.ProtocolError):
                     raise result

@@ -105,7 +105,12 @@ class DeviceFS:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, *exc):
+        if exc_type is not None and self._ready:
+            try:  # a refused or failed job: put the board back to work
+                self.soft_reset()
+            except Exception:
+                pass
         self.close()
 
     def enter(self, soft_reset=True):

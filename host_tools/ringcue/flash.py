@@ -40,14 +40,17 @@ def boards() -> list[str]:
     return sorted(p.name for p in BOARDS_DIR.iterdir() if (p / "board.py").exists())
 
 
-def build_firmware(board: str) -> dict[str, bytes]:
-    """{path on board (relative to the build dir): bytes}, compiled .mpy."""
+def build_firmware(board: str, variant: str = "") -> dict[str, bytes]:
+    """{path on board (relative to the build dir): bytes}, compiled .mpy.
+    `variant` prefixes the source names recorded in the .mpy files, which
+    makes a different but equivalent build (the tests use it)."""
     src = BOARDS_DIR / board / "board.py"
     if not src.exists():
         raise UserError(f"unknown board {board!r} (choose from: {', '.join(boards())})")
     files = {"board.py": src.read_bytes()}
     with tempfile.TemporaryDirectory() as tmp:
-        for out in compile_tree(FIRMWARE_DIR, Path(tmp), ("ringcue_core", "ringcue_fw")):
+        for out in compile_tree(FIRMWARE_DIR, Path(tmp), ("ringcue_core", "ringcue_fw"),
+                                source_prefix=variant):
             files[out.relative_to(tmp).as_posix()] = out.read_bytes()
     return files
 
@@ -100,10 +103,10 @@ def merged_config(current_text: str | None, changes: dict) -> dict:
 
 
 def flash(port: str, board: str, config_changes: dict | None = None, progress=None,
-          step=lambda msg: None) -> FlashResult:
+          step=lambda msg: None, files: dict[str, bytes] | None = None) -> FlashResult:
     t0 = time.monotonic()
     step("compiling firmware with mpy-cross")
-    files = build_firmware(board)
+    files = files or build_firmware(board)
     bid = build_id(files)
     want = {p: sha256(d) for p, d in files.items()}
     boot = (FIRMWARE_DIR / "main.py").read_bytes()

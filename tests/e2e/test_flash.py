@@ -1,0 +1,132 @@
+"""`ringcue flash` on virtual boards: fresh, unchanged, one file changed,
+unplugged at every step, wrong board or MicroPython, full flash."""
+
+import shutil
+
+import pytest
+
+from ringcue.client import BoardClient
+from ringcue.devicefs import DeviceFS
+from ringcue.errors import UserError
+from ringcue.flash import build_firmware, build_id, check_device, confirm, flash
+from ringcue.sim.vboard import VirtualBoard
+
+
+@pytest.fixture(scope="module")
+def v2():
+    files = build_firmware("sim", variant="v2/")
+    return files, build_id(files)
+
+
+def fresh_board(tmp_path, name, image=None, **kw):
+    d = tmp_path / name
+    d.mkdir()
+    if image:
+        shutil.copy(image, d / "flash.img")
+    return VirtualBoard(d, name=name, **kw).start()
+
+
+def whole_build_answers(vb, builds):
+    """The board boots a whole firmware: it answers, with one of `builds`,
+    and every file of that build matches its manifest."""
+    assert vb.wait_ready(10), "the firmware did not start"
+    with BoardClient.open(vb.port) as b:
+        hello = b.call("hello", timeout=3)
+    assert hello["build"] in builds
+    with DeviceFS(vb.port) as dev:
+        dev.enter(soft_reset=False)
+        manifest = dev.eval_json(f"json.loads(open('/fw/{hello['build']}/MANIFEST.json').read())")
+        tree = {k: v for k, v in dev.tree(f"/fw/{hello['build']}").items()
+                if k != "MANIFEST.json"}
+    assert tree == manifest
+    return hello["build"]
+
+
+def test_fresh_then_unchanged_then_one_changed_file(tmp_path, real_port):
+    if real_port:
+        pytest.skip("virtual boards only")
+    with fresh_board(tmp_path, "f") as vb:
+        n = len(build_firmware("sim"))
+        r1 = flash(vb.port, "sim")
+        assert not r1.up_to_date and len(r1.uploaded) == n and r1.copied_on_board == []
+        assert confirm(vb.port, r1.build)["build"] == r1.build
+        r2 = flash(vb.port, "sim")
+        assert r2.up_to_date and r2.uploaded == [] and r2.bytes_sent == 0
+        files = build_firmware("sim")
+        files["board.py"] += b"\n# rewired: LED moved\n"
+        r3 = flash(vb.port, "sim", files=files)
+        assert r3.uploaded == ["board.py"] and len(r3.copied_on_board) == n - 1
+        assert whole_build_answers(vb, {r3.build}) == r3.build
+
+
+def test_wrong_board_type_is_refused_with_the_right_one_named(tmp_path, firmware_image, real_port):
+    if real_port:
+        pytest.skip("virtual boards only")
+    with fresh_board(tmp_path, "w", firmware_image[0]) as vb:
+        files = build_firmware("sim")  # what a pico build would send, as far as the check goes
+        with pytest.raises(UserError, match="not a pico board — use --board sim"):
+            flash(vb.port, "pico", files=files)
+        whole_build_answers(vb, {firmware_image[1]})  # untouched
+
+
+@pytest.mark.parametrize("info,msg", [
+    ({"mpy": 5, "version": [1, 18, 0], "platform": "rp2"}, "runs MicroPython 1.18.0"),
+    ({"mpy": 6, "version": [1, 20, 0], "platform": "rp2"}, "needs MicroPython 1.22.0 or newer"),
+    ({"mpy": 6, "version": [1, 24, 1], "platform": "esp8266"}, "not a pico board"),
+])
+def test_incompatible_micropython_is_refused(info, msg):
+    with pytest.raises(UserError, match=msg):
+        check_device(info, "pico")
+    check_device({"mpy": 6 | (3 << 8), "version": [1, 24, 1], "platform": "rp2"}, "pico")
+
+
+def test_full_flash_is_refused_before_anything_is_written(tmp_path, real_port):
+    if real_port:
+        pytest.skip("virtual boards only")
+    with fresh_board(tmp_path, "small", flash_kb=48) as vb:
+        with pytest.raises(UserError, match="flash is full: this firmware needs"):
+            flash(vb.port, "sim")
+        with DeviceFS(vb.port) as dev:
+            dev.enter(soft_reset=False)
+            assert dev.eval_json("'fw' in os.listdir('/')") is False
+
+
+@pytest.mark.parametrize("part", range(4))
+def test_unplugged_at_every_step_the_board_boots_a_whole_firmware(
+        part, tmp_path, firmware_image, v2, real_port, monkeypatch):
+    """Pull the cable (kill -9) after each of the flasher's board operations
+    in turn: the board then boots the old build or the new one, whole."""
+    if real_port:
+        pytest.skip("virtual boards only")
+    old = firmware_image[1]
+    files, new = v2
+    k = part
+    seen_end = False
+    while not seen_end:
+        assert k < 400, "the flash never completed"
+        vb = fresh_board(tmp_path, f"k{k}", firmware_image[0])
+        calls = {"n": 0}
+        real_exec = DeviceFS.exec
+
+        def exec_then_unplug(self, code, _k=k, _vb=vb):
+            if calls["n"] == _k:
+                _vb.power_cycle()
+                raise UserError("cable pulled")
+            calls["n"] += 1
+            return real_exec(self, code)
+
+        monkeypatch.setattr(DeviceFS, "exec", exec_then_unplug)
+        try:
+            flash(vb.port, "sim", files=files)
+            seen_end = True  # k was past the last operation: the flash completed
+        except UserError:
+            pass
+        monkeypatch.setattr(DeviceFS, "exec", real_exec)
+        try:
+            got = whole_build_answers(vb, {old, new})
+            if seen_end:
+                assert got == new
+        finally:
+            vb.stop()
+        k += 4
+    assert k > 60  # a flash is dozens of operations: all of them were cut points
