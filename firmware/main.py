@@ -19,11 +19,12 @@ def _build():
 
 
 _b = _build()
-if _b is None:
+if _b is not None:
+    sys.path.insert(0, "/fw/" + _b)
+try:
+    import board  # from the build, or from /lib after `mpremote mip install`
+    from ringcue_fw.app import main
+except ImportError:
     print("ringcue: no firmware installed on this board; run `ringcue flash`")
 else:
-    sys.path.insert(0, "/fw/" + _b)
-    import board
-    from ringcue_fw.app import main
-
-    main(board, _b)
+    main(board, _b or "mip")

@@ -80,3 +80,30 @@ def test_info_on_a_board_without_firmware(home):
     assert code == 0
     code, out = rc("info", "--port", port.strip(), timeout=60)
     assert code == 2 and "ringcue firmware" in out and "ringcue flash" in out
+
+
+def test_config_commands_and_two_boards_attached(home, tmp_path):
+    code, p1 = rc("sim", "start", "--name", "t1", "--background")
+    assert code == 0
+    p1 = p1.strip()
+    code, out = rc("flash", "--port", p1)
+    assert code == 0, out
+    code, out = rc("config", "set", "desk=Lobby", "cue_ring=3", "alarm_after=4", "--port", p1)
+    assert code == 0 and "desk='Lobby'" in out
+    code, out = rc("config", "set", "cue_ring=zero", "--port", p1)
+    assert code == 2 and "cue_ring: 'zero' is not valid" in out
+    code, out = rc("config", "get", "--port", p1)
+    assert "cue_ring     3" in out and "(from file)" in out
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"profile": "mars"}')
+    code, out = rc("config", "validate", str(bad))
+    assert code == 2 and "profile: 'mars' is not valid" in out
+    code, out = rc("selftest", "--port", p1, "--seconds", "1")
+    assert code == 0 and "ring input" in out and "hook on-hook" in out
+    code, p2 = rc("sim", "start", "--name", "t2", "--background")
+    try:
+        code, out = rc("flash")  # two boards: which one?
+        assert code == 2 and "several boards are attached" in out
+        assert p1 in out and p2.strip() in out
+    finally:
+        rc("sim", "stop", "--name", "t2")

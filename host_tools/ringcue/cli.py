@@ -238,6 +238,113 @@ def monitor(port):
                 pass
 
 
+@cli.group()
+def config():
+    """Read, change or check a board's configuration (schema-checked).
+
+    \b
+    Settings: desk (name), profile, cue_ring, alarm_after, buzzer (true/false).
+    Example:
+      ringcue config get
+      ringcue config set desk="Front desk" profile=uk alarm_after=3
+      ringcue config validate my-config.json
+    """
+
+
+def _parse_settings(pairs):
+    import json as _json
+
+    from ringcue_core import config as schema
+
+    out = {}
+    for p in pairs:
+        if "=" not in p:
+            raise UserError(f"{p!r}: write settings as key=value (known: {', '.join(schema.keys())})")
+        k, v = p.split("=", 1)
+        try:
+            out[k] = _json.loads(v)
+        except ValueError:
+            out[k] = v  # a bare word is a string (desk=Lobby)
+    return out
+
+
+@config.command("get")
+@port_option
+def config_get(port):
+    """Show the board's configuration and where it came from."""
+    r = _call(port, "config_get")
+    for k in sorted(r["config"]):
+        click.echo(f"{k:<12} {r['config'][k]!r}")
+    click.echo(f"(from {r['source']})")
+    for e in r["errors"]:
+        click.echo(f"problem: {e}", err=True)
+
+
+@config.command("set")
+@click.argument("settings", nargs=-1, required=True)
+@port_option
+def config_set(settings, port):
+    """Change SETTINGS (key=value ...); a bad value changes nothing."""
+    from ringcue_core import config as schema
+
+    changes = _parse_settings(settings)
+    _, errors = schema.validate(changes)
+    if errors:
+        raise UserError("; ".join(errors))
+    r = _call(port, "config_set", changes)
+    click.echo("saved: " + ", ".join(f"{k}={v!r}" for k, v in sorted(r["config"].items())))
+
+
+@config.command()
+@click.argument("file", type=click.Path(path_type=Path))
+def validate(file):
+    """Check a configuration FILE (JSON) without a board."""
+    import json as _json
+
+    from ringcue_core import config as schema
+
+    try:
+        data = _json.loads(Path(file).read_text())
+    except FileNotFoundError:
+        raise UserError(f"{file}: no such file") from None
+    except ValueError as e:
+        raise UserError(f"{file}: not valid JSON ({e})") from None
+    cfg, errors = schema.validate(data)
+    if errors:
+        raise UserError(f"{file}: " + "; ".join(errors))
+    click.echo(f"{file}: valid ({', '.join(f'{k}={v!r}' for k, v in sorted(cfg.items()))})")
+
+
+@cli.command()
+@port_option
+@click.option("--seconds", default=10, show_default=True, type=click.IntRange(1, 60))
+def selftest(port, seconds):
+    """Blink the LED, beep, and show the inputs live to check the wiring.
+
+    Ring the phone or lift the handset while it runs: the ring input should
+    pulse and the hook input follow the handset.
+    """
+    import time as _time
+
+    with _client(port) as b:
+        b.call("selftest", {"ms": seconds * 1000})
+        click.echo("LED and buzzer should flash now. Inputs (Ctrl-C to stop):")
+        end = _time.monotonic() + seconds
+        last_pulses = None
+        try:
+            while _time.monotonic() < end:
+                st = b.call("status")
+                new = 0 if last_pulses is None else st["pulses"] - last_pulses
+                last_pulses = st["pulses"]
+                hook = (("OFF-HOOK" if st["hook"] else "on-hook") if st["hook_sense"]
+                        else "not wired")
+                click.echo(f"  ring input {'ACTIVE' if st['ring_level'] else 'idle  '}  "
+                           f"+{new:<4} pulses   hook {hook}   line {st['state']}")
+                _time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+
+
 def main():
     cli(prog_name="ringcue")
 
