@@ -27,6 +27,8 @@ test: setup
 bench: setup
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_board.py
+	$(BIN)/python bench/bench_log.py
+	$(BIN)/python bench/bench_flash.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
