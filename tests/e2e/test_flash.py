@@ -147,7 +147,7 @@ def test_stock_mip_install_from_the_repo_manifest(tmp_path, real_port):
         for manifest in ("package.json", "boards/sim/package.json"):
             p = subprocess.run([mp, "connect", vb.port, "mip", "install", "--target", "/",
                                 str(REPO_DIR / manifest)], capture_output=True, text=True,
-                               timeout=30)
+                               timeout=120)
             assert p.returncode == 0, p.stdout + p.stderr
         vb.soft_reset()
         assert vb.wait_ready(10)

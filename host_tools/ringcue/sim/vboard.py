@@ -185,9 +185,6 @@ class VirtualBoard:
         self._b_master, self._cout_r, self._cin_w = m, cout_r, cin_w
         self._cout_buf = b""
         self.ready = False  # until the firmware's scheduler first goes idle
-        # hold input until the interpreter shows a sign of life: a Ctrl-C that
-        # reached the process while it was still starting would kill it
-        self._hold = True
         self._ctl_out = f"T {self.board_clock}\n".encode()
         self._sent_target = self.board_clock
         # the ring line does not care that the board rebooted: inputs it had
@@ -241,7 +238,7 @@ class VirtualBoard:
                 wl = []
                 if self._ctl_out:
                     wl.append(self._cin_w)
-                if self._to_board and self._swallow is None and not self._hold:
+                if self._to_board and self._swallow is None:
                     wl.append(self._b_master)
                 if self._to_user:
                     wl.append(self._a_master)
@@ -271,8 +268,7 @@ class VirtualBoard:
                 pass
             except OSError:
                 self._ctl_out = b""
-        if self._to_board and self._swallow is None and not self._hold \
-                and self._b_master >= 0:
+        if self._to_board and self._swallow is None and self._b_master >= 0:
             n = len(self._to_board)
             if self._thr_in:
                 n = self._thr_in.take(n)
@@ -319,7 +315,6 @@ class VirtualBoard:
         if not data:
             self._child_exited()
             return
-        self._hold = False
         if self._swallow is not None:
             self._swallowed += data
             if self._swallow == b">>> " and b">>> " in self._swallowed:
@@ -341,7 +336,6 @@ class VirtualBoard:
         if not data:
             return
         self._cout_buf += data
-        self._hold = False
         *lines, self._cout_buf = self._cout_buf.split(b"\n")
         for line in lines:
             f = line.decode().split()
