@@ -130,27 +130,3 @@ def test_unplugged_at_every_step_the_board_boots_a_whole_firmware(
             vb.stop()
         k += 4
     assert k > 60  # a flash is dozens of operations: all of them were cut points
-
-
-def test_stock_mip_install_from_the_repo_manifest(tmp_path, real_port):
-    """`mpremote mip install` with package.json works too (no ringcue tool)."""
-    if real_port:
-        pytest.skip("virtual boards only")
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    from ringcue.paths import REPO_DIR
-
-    mp = str(Path(sys.executable).parent / "mpremote")
-    with fresh_board(tmp_path, "mip") as vb:
-        for manifest in ("package.json", "boards/sim/package.json"):
-            p = subprocess.run([mp, "connect", vb.port, "mip", "install", "--target", "/",
-                                str(REPO_DIR / manifest)], capture_output=True, text=True,
-                               timeout=120)
-            assert p.returncode == 0, p.stdout + p.stderr
-        vb.soft_reset()
-        assert vb.wait_ready(10)
-        with BoardClient.open(vb.port) as b:
-            hello = b.call("hello", timeout=3)
-        assert hello["build"] == "mip" and hello["board"] == "sim"
