@@ -59,18 +59,24 @@ def find(name: str | None) -> dict:
     return boards[0]
 
 
+def _recv_line(sock) -> bytes:
+    """Read one JSON line (the control protocol's only frame)."""
+    buf = b""
+    while not buf.endswith(b"\n"):
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+    return buf
+
+
 def control(info: dict, req: dict, timeout: float = 10.0) -> dict:
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(timeout)
     try:
         s.connect(info["socket"])
         s.sendall(json.dumps(req).encode() + b"\n")
-        buf = b""
-        while not buf.endswith(b"\n"):
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            buf += chunk
+        buf = _recv_line(s)
     except OSError as e:
         raise UserError(f"virtual board {info['name']!r} did not answer: {e}") from None
     finally:
@@ -142,13 +148,7 @@ class Daemon:
                 return
             with conn:
                 try:
-                    buf = b""
-                    while not buf.endswith(b"\n"):
-                        chunk = conn.recv(65536)
-                        if not chunk:
-                            break
-                        buf += chunk
-                    resp = self.handle(json.loads(buf))
+                    resp = self.handle(json.loads(_recv_line(conn)))
                 except Exception as e:  # a bad request must not kill the board
                     resp = {"error": str(e)}
                 conn.sendall(json.dumps(resp).encode() + b"\n")
