@@ -90,11 +90,13 @@ class App:
         if self.hook:
             self.det.hook(now_ms(), 1)
 
-    def fault(self, code, msg):
+    def fault(self, code, msg, log=True):
+        """Remember a fault for `status` (the last 8) and log it, unless the
+        log is what failed or does not exist yet."""
         self.faults.append((code, msg))
         if len(self.faults) > 8:
             self.faults.pop(0)
-        if hasattr(self, "log"):
+        if log and hasattr(self, "log"):
             self.log_record(logfmt.REC_FAULT, ("%s: %s" % (code, msg)).encode())
 
     def log_record(self, rtype, payload, ticks=None):
@@ -107,9 +109,7 @@ class App:
         try:
             self.log.flush()
         except OSError as e:  # full or failing flash: keep counting rings
-            self.faults.append(("log", "flash write failed: %s" % e))
-            if len(self.faults) > 8:
-                self.faults.pop(0)
+            self.fault("log", "flash write failed: %s" % e, log=False)
             if len(self.log.pending) > 64:  # bounded RAM: drop the oldest
                 self.log.pending = self.log.pending[-64:]
 
