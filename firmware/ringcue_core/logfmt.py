@@ -17,14 +17,8 @@
 # chain even if its own CRC was recomputed. All integers little-endian.
 import struct
 
-try:
-    from binascii import crc32
-except ImportError:  # pragma: no cover
-    crc32 = None
-try:
-    from hashlib import sha256
-except ImportError:  # pragma: no cover
-    sha256 = None
+from binascii import crc32  # both on every port ringcue runs on, and CPython
+from hashlib import sha256
 
 MAGIC = 0xA5
 HEADER = 17

@@ -14,16 +14,13 @@
 # Ctrl-C is never part of a frame, so it still breaks into the REPL.
 import json
 
-try:
-    from binascii import crc32
-except ImportError:  # pragma: no cover - every supported port has it
-    crc32 = None
+from binascii import crc32  # every port ringcue runs on has it, and CPython
 
 try:
     from micropython import const
 except ImportError:
 
-    def const(x):
+    def const(x):  # type: ignore[misc]  # the stubs' const is generic
         return x
 
 
@@ -45,6 +42,7 @@ class ProtocolError(Exception):
         super().__init__("%s: %s" % (code, msg))
         self.code = code
         self.msg = msg
+        self.rid = "-"  # type: int | str  # the request's id, where it could be read
 
 
 def crc_hex(data):
@@ -117,7 +115,7 @@ class LineParser:
 def parse_request(line):
     """'RQ <id> <cmd> [json]' -> (id, cmd, args dict). Raises ProtocolError
     with .rid set to the id when it could be read."""
-    rid = "-"
+    rid = "-"  # type: int | str
     try:
         if not line.startswith("RQ "):
             raise ProtocolError(

@@ -21,7 +21,7 @@ try:
     from micropython import const
 except ImportError:
 
-    def const(x):
+    def const(x):  # type: ignore[misc]  # the stubs' const is generic
         return x
 
 
@@ -141,7 +141,7 @@ class FlashLog:
             if self._cur is None or self._cur_size >= self.seg_bytes:
                 self._new_segment()
             room = self.seg_bytes - self._cur_size
-            take = []
+            take = []  # type: list[bytes]
             n = 0
             for rec in self.pending:
                 if take and n + len(rec) > room:
@@ -181,7 +181,7 @@ class FlashLog:
         for k in range(len(segs)):
             if segs[k] <= from_seq:
                 i = k
-        out = []
+        out = []  # type: list[bytes]
         size = 0
         nxt = from_seq
         for first in segs[i:]:

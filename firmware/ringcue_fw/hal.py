@@ -1,11 +1,7 @@
 # A board HAL built on machine.Pin. Each boards/<name>/board.py instantiates
 # it with its own pins and polarities; the app only sees these methods.
-from machine import Pin
-
-try:
-    from machine import PWM
-except ImportError:  # pragma: no cover
-    PWM = None
+# Every target has machine.PWM: rp2, esp32 (LEDC) and the virtual board.
+from machine import PWM, Pin
 
 
 class PinBoard:
@@ -23,8 +19,7 @@ class PinBoard:
         self._led_inv = 1 - led_active
         self._buzz = None
         if buzzer is not None:
-            bp = Pin(buzzer, Pin.OUT, value=0)
-            self._buzz = PWM(bp, freq=buzzer_hz, duty_u16=0) if PWM else bp
+            self._buzz = PWM(Pin(buzzer, Pin.OUT, value=0), freq=buzzer_hz, duty_u16=0)
         self._wdt = None
 
     # inputs: 1 = ring current flowing / off-hook, whatever the wiring
@@ -40,7 +35,7 @@ class PinBoard:
 
         try:
             pin.irq(handler, Pin.IRQ_RISING | Pin.IRQ_FALLING, hard=True)
-        except TypeError:  # a port without hard IRQs
+        except TypeError:  # the esp32 port: no `hard` (its IRQs are scheduled)
             pin.irq(handler, Pin.IRQ_RISING | Pin.IRQ_FALLING)
 
     def ring_irq(self, cb):
@@ -56,13 +51,8 @@ class PinBoard:
             self._led.value((1 if on else 0) ^ self._led_inv)
 
     def buzzer(self, on):
-        b = self._buzz
-        if b is None:
-            return
-        if hasattr(b, "duty_u16"):
-            b.duty_u16(32768 if on else 0)
-        else:
-            b.value(1 if on else 0)
+        if self._buzz is not None:
+            self._buzz.duty_u16(32768 if on else 0)
 
     def unique_id(self):
         import machine
