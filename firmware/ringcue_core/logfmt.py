@@ -25,7 +25,8 @@ HEADER = 17
 TRAILER = 4
 
 REC_BOOT = 1  # payload: build (12 ascii) + fw version (ascii)
-REC_CALL = 2  # payload: rings u8, flags u8, answer_ms u32 (0xFFFFFFFF = none), profile u8
+REC_CALL = 2  # payload: rings u8, flags u8, answer_ms u32 (0xFFFFFFFF = none), profile u8,
+#               alarm_ms u32 (how long the alarm sounded; absent from older logs)
 REC_HANGUP = 3  # payload: call seq u32, talk_ms u32
 REC_TIME_SYNC = 4  # payload: unix_ms u64 (the wall clock at `ticks`)
 REC_CONFIG = 5  # payload: the new configuration as JSON
@@ -50,10 +51,11 @@ def encode(rtype, seq, boot, ticks, prev, payload):
     return body + struct.pack("<I", crc32(body) & 0xFFFFFFFF)
 
 
-def call_payload(rings, flags, answer_ms, profile):
+def call_payload(rings, flags, answer_ms, profile, alarm_ms=0):
     pid = PROFILE_IDS.index(profile) if profile in PROFILE_IDS else 255
-    return struct.pack("<BBIB", min(rings, 255), flags & 0xFF,
-                       NO_ANSWER if answer_ms is None or answer_ms < 0 else answer_ms, pid)
+    return struct.pack("<BBIBI", min(rings, 255), flags & 0xFF,
+                       NO_ANSWER if answer_ms is None or answer_ms < 0 else answer_ms, pid,
+                       max(alarm_ms, 0))
 
 
 def parse_one(buf, off):
@@ -80,9 +82,13 @@ def decode_payload(rtype, payload):
         rings, flags, ans, pid = struct.unpack("<BBIB", payload[:7])
         from .detector import FLAG_ALARM, FLAG_CUE, OUTCOME_MASK, OUTCOME_NAMES
 
+        alarm = bool(flags & FLAG_ALARM)
+        alarm_ms = None
+        if alarm and len(payload) >= 11:
+            (alarm_ms,) = struct.unpack("<I", payload[7:11])
         return {"rings": rings, "outcome": OUTCOME_NAMES[flags & OUTCOME_MASK],
                 "answer_ms": None if ans == NO_ANSWER else ans,
-                "cue": bool(flags & FLAG_CUE), "alarm": bool(flags & FLAG_ALARM),
+                "cue": bool(flags & FLAG_CUE), "alarm": alarm, "alarm_ms": alarm_ms,
                 "profile": PROFILE_IDS[pid] if pid < len(PROFILE_IDS) else "?"}
     if rtype == REC_HANGUP:
         call_seq, talk = struct.unpack("<II", payload[:8])

@@ -55,6 +55,7 @@ class App:
         self.pending_config = False
         self.time_sync = None
         self.beats = 0
+        self.alarm_t = 0  # ticks when the current call's alarm came on
         self.log = FlashLog(self.boots)
         self.calls = self.log.calls
         self.log_flag = asyncio.Event()
@@ -242,13 +243,16 @@ class App:
             elif code == D.ACT_CUE_OFF:
                 self.outputs.update(cue=False)
             elif code == D.ACT_ALARM_ON:
+                self.alarm_t = a[1]
                 self.outputs.update(alarm=True)
             elif code == D.ACT_ALARM_OFF:
                 self.outputs.update(alarm=False)
             elif code == D.ACT_CALL_END:
                 self.calls += 1
+                # the alarm stops when the call ends (answered or given up)
+                alarm_ms = tdiff(a[1], self.alarm_t) if a[3] & D.FLAG_ALARM else 0
                 self.log_record(logfmt.REC_CALL, logfmt.call_payload(
-                    a[2], a[3], a[4], self.cfg["profile"]), a[1])
+                    a[2], a[3], a[4], self.cfg["profile"], alarm_ms), a[1])
             elif code == D.ACT_HANGUP:
                 self.log_record(logfmt.REC_HANGUP, struct.pack(
                     "<II", self.log.last_call_seq, a[2]), a[1])

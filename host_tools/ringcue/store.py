@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS records (
 CREATE TABLE IF NOT EXISTS calls (
     device_id TEXT NOT NULL, seq INTEGER NOT NULL, desk TEXT, boot INTEGER, ticks INTEGER,
     rings INTEGER, outcome TEXT, answer_ms INTEGER, cue INTEGER, alarm INTEGER,
-    profile TEXT, talk_ms INTEGER, wall_ms INTEGER, clock TEXT,
+    profile TEXT, talk_ms INTEGER, wall_ms INTEGER, clock TEXT, alarm_ms INTEGER,
     PRIMARY KEY (device_id, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS time_syncs (
     device_id TEXT NOT NULL, seq INTEGER NOT NULL, boot INTEGER, ticks INTEGER,
@@ -50,6 +50,9 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        cols = {r[1] for r in self.db.execute("PRAGMA table_info(calls)")}
+        if "alarm_ms" not in cols:  # a store made before calls carried the alarm's length
+            self.db.execute("ALTER TABLE calls ADD COLUMN alarm_ms INTEGER")
 
     def close(self):
         self.db.close()
@@ -82,10 +85,11 @@ class Store:
                     f = r["fields"]
                     self.db.execute(
                         "INSERT OR IGNORE INTO calls(device_id, seq, desk, boot, ticks, rings, "
-                        "outcome, answer_ms, cue, alarm, profile) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                        "outcome, answer_ms, cue, alarm, profile, alarm_ms) "
+                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                         (device_id, r["seq"], desk, r["boot"], r["ticks"], f["rings"],
                          f["outcome"], f["answer_ms"], int(f["cue"]), int(f["alarm"]),
-                         f["profile"]))
+                         f["profile"], f.get("alarm_ms")))
                 elif r["type"] == logfmt.REC_HANGUP:
                     f = r["fields"]
                     self.db.execute("UPDATE calls SET talk_ms=? WHERE device_id=? AND seq=?",
@@ -127,7 +131,7 @@ class Store:
 
     def calls(self, device_id=None):
         q = ("SELECT device_id, seq, desk, wall_ms, clock, rings, outcome, answer_ms, cue, alarm, "
-             "talk_ms, profile, boot, ticks FROM calls")
+             "talk_ms, alarm_ms, profile, boot, ticks FROM calls")
         args = ()
         if device_id:
             q += " WHERE device_id=?"

@@ -59,6 +59,10 @@ def test_missed_call_cue_then_alarm_on_led_and_buzzer(dut, vboard):
     # call end: everything off
     assert vboard.level_at("LED", t["call_end"]) == 0
     assert vboard.level_at("BUZZER", t["call_end"]) == 0
+    # the log says how long the alarm sounded (the managers' report uses it)
+    calls = with_port_free(dut, lambda: board_calls(vboard.port))
+    assert [(c["outcome"], c["alarm"], c["alarm_ms"]) for c in calls] == \
+        [("abandoned", True, t["alarm_off"] - t["alarm_on"])]
 
 
 def test_answered_call_clears_the_cue_and_is_logged(dut, vboard):
@@ -80,8 +84,8 @@ def test_answered_call_clears_the_cue_and_is_logged(dut, vboard):
     assert led == [(cue_on, 1), (answer, 0)]
     assert vboard.output_changes("BUZZER", since=start) == []
     calls = with_port_free(dut, lambda: board_calls(vboard.port))
-    assert [(c["rings"], c["outcome"], c["cue"], c["alarm"]) for c in calls] == \
-        [(3, "answered", True, False)]
+    assert [(c["rings"], c["outcome"], c["cue"], c["alarm"], c["alarm_ms"]) for c in calls] \
+        == [(3, "answered", True, False, None)]
 
 
 def test_cue_latency_end_to_end(dut, vboard):
