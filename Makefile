@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test typecheck bench clean
 
 setup: $(VENV)/.installed
 
@@ -23,6 +23,11 @@ demo: setup
 test: setup
 	@$(BIN)/python -m pytest -n auto $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest ran no tests" >&2; exit 1; fi; exit $$rc
+
+# The firmware against the Pico's and the ESP32-C3's MicroPython stubs (also
+# part of `make test`; the stubs go to build/typings on first use).
+typecheck: setup
+	$(BIN)/python -m pytest -q tests/test_typecheck.py
 
 bench: setup
 	$(BIN)/python bench/bench_core.py
