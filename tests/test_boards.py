@@ -185,3 +185,41 @@ def test_flash_builds_the_board(name):
     files = build_firmware(name)
     assert files["board.py"] == board_file(name).read_bytes()
     assert "ringcue_fw/hal.mpy" in files and "ringcue_core/detector.mpy" in files
+
+
+# ---- the core's MicroPython tests inside each board's heap budget ---------
+def run_mp(script, heapsize):
+    from ringcue.paths import mp_env
+
+    proc = subprocess.run([micropython_exe(), "-X", f"heapsize={heapsize}",
+                           str(HERE / "mp" / script)], env=mp_env(), capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+@pytest.mark.micropython
+@pytest.mark.parametrize("name", sorted(TARGETS))
+def test_core_heap_checks_pass_in_the_boards_heap(name):
+    """tests/mp/heap_check.py (the no-allocation proofs of the interrupt and
+    edge paths, and the core's heap use) with the board's heap budget."""
+    heap = json.loads(run_mp("heap_check.py", TARGETS[name]["heap"]))
+    assert heap["capture_push_no_alloc"] and heap["detector_edge_no_alloc"]
+    assert heap["drain_no_alloc"] and heap["bytes_per_edge"] == 0
+    assert heap["core_heap_bytes"] <= 4096
+
+
+@pytest.mark.micropython
+@pytest.mark.parametrize("name", sorted(TARGETS))
+def test_corpus_runs_in_the_boards_heap(name, tmp_path):
+    """Scenario corpus (a sample), compiled by mpy-cross, inside MicroPython
+    with the board's heap budget: same events as CPython."""
+    from corpus import SCENARIOS
+    from replay_util import replay_cpython, replay_micropython_batch
+
+    chosen = SCENARIOS[::13]
+    got = replay_micropython_batch(
+        [(sc.name, sc.text, sc.profile, sc.cue, sc.alarm) for sc in chosen], tmp_path,
+        heapsize=TARGETS[name]["heap"], mpy=True)
+    for sc in chosen:
+        assert got[sc.name] == replay_cpython(sc.text, sc.profile, sc.cue, sc.alarm)
