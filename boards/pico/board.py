@@ -1,9 +1,9 @@
 # Raspberry Pi Pico (RP2040, MicroPython rp2 port). Wiring: docs/hardware.md.
 # The ring optocoupler and the hook optocoupler pull their GPIO low while
 # current flows through their LEDs (ring current / loop current when the
-# handset is off-hook); the internal pull-ups hold them high otherwise
-# (add an external 10 k for long leads). The LED is driven active-high
-# through 330 R; the buzzer through an NPN transistor, PWM at buzzer_hz.
+# handset is off-hook); the internal pull-ups and an external 47 k hold them
+# high otherwise. The LED is driven active-high through 330 R; the buzzer
+# through an NPN transistor, PWM at buzzer_hz.
 from ringcue_fw.hal import PinBoard
 
 NAME = "pico"
