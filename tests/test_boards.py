@@ -223,3 +223,33 @@ def test_corpus_runs_in_the_boards_heap(name, tmp_path):
         heapsize=TARGETS[name]["heap"], mpy=True)
     for sc in chosen:
         assert got[sc.name] == replay_cpython(sc.text, sc.profile, sc.cue, sc.alarm)
+
+
+# ---- hardware docs ----------------------------------------------------------
+def test_wiring_diagram_is_valid_svg_naming_the_pico_pins():
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(BOARDS_DIR.parent / "docs" / "img" / "wiring.svg").getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    text = " ".join("".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text"))
+    c = board_constants("pico")
+    for gp in (c["RING"], c["HOOK"], c["LED"], c["BUZZER"]):
+        assert f"GP{gp} " in text, f"GP{gp} missing from the diagram"
+    for part in ("ISOLATION BARRIER", "H11AA1", "400 V", "C1", "R1", "ZD1", "D3", "Q1"):
+        assert part in text, part
+    e = board_constants("esp32c3")
+    for gpio in (e["RING"], e["HOOK"], e["LED"], e["BUZZER"]):
+        assert f"GPIO{gpio}" in text
+
+
+def test_hardware_doc_matches_the_boards():
+    doc = (BOARDS_DIR.parent / "docs" / "hardware.md").read_text()
+    assert "](img/wiring.svg)" in doc
+    p, e = board_constants("pico"), board_constants("esp32c3")
+    assert f"| RING input (opto U1) | GP{p['RING']}, " in doc
+    assert f"| HOOK input (opto U2) | GP{p['HOOK']}, " in doc
+    assert f"| cue LED | GP{p['LED']}, " in doc and f"| GPIO{e['LED']} |" in doc
+    for t in TARGETS.values():
+        for spec in t["stubs"]:
+            assert f"`{spec}`" in doc or spec in doc, spec
+        assert f"`-X heapsize={t['heap']}`" in doc or f"{t['heap'][:-1]} KB" in doc
