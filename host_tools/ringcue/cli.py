@@ -72,10 +72,12 @@ def demo(speed, fast):
 
 
 from .cli_logs import logs  # noqa: E402
+from .cli_report import report  # noqa: E402
 from .cli_sim import sim  # noqa: E402
 
 cli.add_command(sim)
 cli.add_command(logs)
+cli.add_command(report)
 
 port_option = click.option(
     "--port", "-p", default="auto", show_default=True,

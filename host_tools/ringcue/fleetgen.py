@@ -46,6 +46,7 @@ def generate(db, desks: int = 50, calls: int = 1_000_000, days: int = 365, seed:
                 t = dt.datetime.combine(day, dt.time(hour), zone)
                 slots.append(int(t.timestamp() * 1000))
                 weights.append(w)
+    cum = _cumulate(weights)
     names = desk_names(desks)
     written = 0
     for d in range(desks):
@@ -53,11 +54,11 @@ def generate(db, desks: int = 50, calls: int = 1_000_000, days: int = 365, seed:
         n = calls // desks + (1 if d < calls % desks else 0)
         hook = d % 5 != 4  # every fifth desk has no hook sense wired
         skill = 0.55 + 0.4 * ((d * 37) % desks) / max(1, desks - 1)  # P(answer by ring 3)
-        times = sorted(rnd.choices(slots, cum_weights=_cumulate(weights), k=n))
+        times = sorted(h + rnd.randrange(3_600_000)
+                       for h in rnd.choices(slots, cum_weights=cum, k=n))
         unsynced_from = n - n // 50 if d % 7 == 3 else n  # a restart with no sync since
         rows = []
-        for i, hour_ms in enumerate(times):
-            wall = hour_ms + rnd.randrange(3_600_000)
+        for i, wall in enumerate(times):
             rows.append(_call(rnd, dev, names[d], i + 1, wall if i < unsynced_from else None,
                               hook, skill))
             if len(rows) >= batch:

@@ -1,0 +1,156 @@
+"""`ringcue report`: is every desk answering by the 3rd ring?"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from .cli_logs import db_option
+from .errors import UserError
+
+FORMATS = ("text", "html", "csv", "json", "xlsx")
+
+
+def _date(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-11-01") from None
+
+
+def _tz(ctx, param, value):
+    if value is None:
+        return None
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(value)
+    except Exception:  # noqa: BLE001 - zoneinfo raises several kinds
+        raise click.BadParameter(f"{value!r} is not a time zone like Europe/London") from None
+    return value
+
+
+@click.command()
+@click.option("--desk", "desks", multiple=True, metavar="DESK",
+              help="Only this desk (name or board id); repeat for several. Default: all.")
+@click.option("--from", "start", callback=_date, metavar="DATE",
+              help="First day, e.g. 2026-11-01 (in --tz).")
+@click.option("--to", "end", callback=_date, metavar="DATE", help="Last day, included.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="text (the terminal), html (charts, one file), csv/json (one row per "
+                   "call), xlsx (Excel). Default: from --out's extension, else text.")
+@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write. csv/json go to stdout without it.")
+@click.option("--target", type=click.FloatRange(0, 100), default=90.0, show_default=True,
+              help="% of calls to answer by ring 3.")
+@click.option("--exclude-short-abandons", is_flag=True,
+              help="Leave callers who gave up during ring 1 out of calls offered.")
+@click.option("--with-calls", is_flag=True,
+              help="xlsx: add a sheet with every call (slow for big fleets: ~8,000 calls/s).")
+@click.option("--tz", callback=_tz, help="Time zone for hours and days (default: this "
+                                         "computer's).")
+@db_option
+def report(desks, start, end, fmt, out, target, exclude_short_abandons, with_calls, tz, db):
+    """Is every desk answering by the 3rd ring? Figures per desk and fleet-wide
+    from the pulled call logs.
+
+    Calls offered are split into early (ring 1), on time (rings 2-3), late
+    (ring 4+), missed, and callers who gave up on ring 1. Also: rings-to-answer
+    with cumulative %, time to answer (median, p90, max), third-ring alarms and
+    how long they took to clear, an hour x weekday heatmap, a daily trend, talk
+    time (where hook sense is wired) and a data-quality block (gaps, chain
+    breaks, restarts, unsynced clocks, firmware versions).
+
+    \b
+    Examples:
+      ringcue report                                   # summary in the terminal
+      ringcue report --out report.html                 # charts, opens offline, prints
+      ringcue report --from 2026-11-01 --to 2026-11-30 --out november.xlsx
+      ringcue report --desk "Front desk" --format csv   # one row per call, to stdout
+    """
+    from .store import Store, default_path
+
+    if start and end and end < start:
+        raise UserError(f"--to {end} is before --from {start}")
+    fmt = fmt or (out.suffix.lstrip(".").lower() if out and out.suffix.lstrip(".").lower()
+                  in FORMATS else "text")
+    if fmt in ("html", "xlsx") and not out:
+        out = Path(f"ringcue-report.{fmt}")
+    path = Path(db) if db else default_path()
+    if not path.exists():
+        raise UserError(f"{path}: no call logs yet; pull some with `ringcue logs pull`")
+    store = Store(path)
+    try:
+        if desks:
+            _check_desks(store, desks)
+        args = dict(desks=desks, start=start, end=end, tz=tz)
+        if fmt in ("csv", "json"):
+            _raw(store, fmt, out, args)
+            return
+        from .report import build
+
+        r = build(store.db, target=target, short_abandons=not exclude_short_abandons, **args)
+        if not r.desks:
+            raise UserError("no calls in the store for that selection")
+        if fmt == "text":
+            from .report_text import show
+
+            show(r)
+        elif fmt == "html":
+            from .report_html import render
+
+            out.write_text(render(r), encoding="utf-8")
+            _done(out, r)
+        else:
+            from .report import raw_rows
+            from .report_xlsx import write
+
+            dropped = write(r, out, raw_rows(store.db, **args) if with_calls else None)
+            _done(out, r)
+            if dropped:
+                click.echo(f"note: {dropped:,} calls did not fit on Excel's Calls sheet "
+                           "(1,048,575 rows); use --format csv for all of them", err=True)
+    finally:
+        store.close()
+
+
+def _check_desks(store, desks):
+    known = {d for (d,) in store.db.execute(
+        "SELECT DISTINCT COALESCE(NULLIF(desk, ''), device_id) FROM calls")}
+    known |= {d for (d,) in store.db.execute("SELECT device_id FROM devices")}
+    missing = [d for d in desks if d not in known]
+    if missing:
+        hint = ", ".join(sorted(known)[:8]) + (" ..." if len(known) > 8 else "")
+        raise UserError(f"no desk called {', '.join(map(repr, missing))}; desks in the store: "
+                        f"{hint or 'none'}")
+
+
+def _done(out: Path, r):
+    click.echo(f"wrote {out} ({len(r.desks)} desks, {r.fleet.offered():,} calls)", err=True)
+
+
+def _raw(store, fmt, out, args):
+    import csv
+    import json
+
+    from .report import RAW_COLUMNS, raw_rows
+
+    f = open(out, "w", newline="", encoding="utf-8") if out else sys.stdout
+    try:
+        if fmt == "csv":
+            w = csv.writer(f)
+            w.writerow(RAW_COLUMNS)
+            w.writerows(raw_rows(store.db, **args))
+        else:  # a JSON array, streamed one call at a time
+            f.write("[")
+            for i, row in enumerate(raw_rows(store.db, **args)):
+                f.write(("," if i else "") + "\n" + json.dumps(dict(zip(RAW_COLUMNS, row))))
+            f.write("\n]\n")
+    finally:
+        if out:
+            f.close()
