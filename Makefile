@@ -34,6 +34,7 @@ bench: setup
 	$(BIN)/python bench/bench_board.py
 	$(BIN)/python bench/bench_log.py
 	$(BIN)/python bench/bench_flash.py
+	$(BIN)/python bench/bench_report.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
