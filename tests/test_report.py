@@ -296,3 +296,15 @@ def test_charts_render_in_headless_chromium(tmp_path):
     assert got[C_ON_TIME] > 3000 and got[C_LATE] > 1000
     assert got["blues"] > 5000  # the calls heatmap drew its cells (16 px squares)
     assert none["blues"] == 0  # ...and only the SVG charts draw those colours
+
+
+def test_sim_fleet_then_logs_export(tmp_path):
+    db = tmp_path / "fleet.db"
+    code, out = run("sim", "fleet", "--db", str(db), "--desks", "4", "--calls", "900")
+    assert code == 0 and "900 synthetic calls over 4 desks" in out
+    code, out = run("sim", "fleet", "--db", str(db))
+    assert code == 2 and "exists" in out  # never adds made-up calls to a real store
+    code, out = run("logs", "export", "--db", str(db), "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and len(rows) == 900 and len({r["desk"] for r in rows}) == 4
+    assert tuple(rows[0]) == report.RAW_COLUMNS  # the same rows as report --format csv

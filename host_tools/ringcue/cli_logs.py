@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import json
-import sys
 from pathlib import Path
 
 import click
@@ -89,30 +86,23 @@ def pull(port, all_, db):
 @logs.command()
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
               show_default=True)
-@click.option("--out", type=click.Path(path_type=Path), help="File to write (default: stdout).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: stdout).")
 @db_option
 def export(fmt, out, db):
-    """Export the raw per-call rows from the store."""
-    from .store import Store
+    """Export every call in the store, one row per call.
 
-    if db and not Path(db).exists():
-        raise UserError(f"{db}: no such store (pull some logs first)")
-    store = Store(db)
+    The same rows as `ringcue report --format csv|json`, which can also
+    select desks and dates.
+    """
+    from .cli_report import write_raw
+    from .store import Store, default_path
+
+    path = Path(db) if db else default_path()
+    if not path.exists():
+        raise UserError(f"{path}: no such store (pull some logs first)")
+    store = Store(path)
     try:
-        rows = list(store.calls())
+        write_raw(store, fmt, out, {})
     finally:
         store.close()
-    f = open(out, "w", newline="") if out else sys.stdout
-    try:
-        if fmt == "json":
-            json.dump(rows, f, indent=1)
-            f.write("\n")
-        else:
-            cols = ["device_id", "seq", "desk", "wall_ms", "clock", "rings", "outcome",
-                    "answer_ms", "cue", "alarm", "talk_ms", "profile", "boot", "ticks"]
-            w = csv.DictWriter(f, fieldnames=cols)
-            w.writeheader()
-            w.writerows(rows)
-    finally:
-        if out:
-            f.close()

@@ -90,7 +90,7 @@ def report(desks, start, end, fmt, out, target, exclude_short_abandons, with_cal
             _check_desks(store, desks)
         args = dict(desks=desks, start=start, end=end, tz=tz)
         if fmt in ("csv", "json"):
-            _raw(store, fmt, out, args)
+            write_raw(store, fmt, out, args)
             return
         from .report import build
 
@@ -134,7 +134,8 @@ def _done(out: Path, r):
     click.echo(f"wrote {out} ({len(r.desks)} desks, {r.fleet.offered():,} calls)", err=True)
 
 
-def _raw(store, fmt, out, args):
+def write_raw(store, fmt, out, args):
+    """Per-call rows as CSV or a JSON array, streamed to `out` or stdout."""
     import csv
     import json
 

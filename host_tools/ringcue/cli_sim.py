@@ -184,3 +184,40 @@ def status(name):
     click.echo(f"{s['name']} on {s['port']}: LED {'on' if s['led'] else 'off'}, buzzer "
                f"{'on' if s['buzzer'] else 'off'}, clock {s['clock_ms'] / 1000:.1f}s, "
                f"boots {s['boots']}")
+
+
+@sim.command()
+@click.option("--desks", default=12, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--calls", default=20_000, show_default=True, type=click.IntRange(1, 50_000_000))
+@click.option("--days", default=90, show_default=True, type=click.IntRange(1, 3650),
+              help="Days of calls, ending yesterday.")
+@click.option("--seed", default=1, show_default=True, help="Same seed, same fleet.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The store to fill (a new file; not your real one).")
+def fleet(desks, calls, days, seed, db):
+    """Fill a store with a synthetic fleet's call logs, to try `ringcue report`
+    without boards. Calls follow office hours; desks differ in habits; some
+    have no hook sense, a gap in their log or calls without a time sync.
+
+    \b
+    Example:
+      ringcue sim fleet --db /tmp/fleet.db
+      ringcue report --db /tmp/fleet.db --out fleet.html
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from .fleetgen import generate
+    from .store import Store
+
+    if db.exists():
+        raise UserError(f"{db} exists; give a new file (this command writes made-up calls)")
+    store = Store(db)
+    try:
+        with Progress(TextColumn("calls"), BarColumn(), MofNCompleteColumn(),
+                      transient=True) as prog:
+            task = prog.add_task("calls", total=calls)
+            generate(store.db, desks=desks, calls=calls, days=days, seed=seed,
+                     progress=lambda n: prog.update(task, completed=n))
+    finally:
+        store.close()
+    click.echo(f"{db}: {calls:,} synthetic calls over {desks} desks and {days} days")

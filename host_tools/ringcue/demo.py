@@ -23,6 +23,10 @@ from . import ringgen
 from .client import BoardClient
 from .flash import confirm, flash
 from .logs import pull
+from .report import build as build_report
+from .report_html import render as render_html
+from .report_text import show as show_report
+from .state import home
 from .store import Store
 from .sim.vboard import VirtualBoard
 
@@ -135,14 +139,21 @@ def run(speed: float = 3.0, workdir: Path | None = None, console: Console | None
                           "[dim]ringcue logs pull[/] does (CRCs and hash chain verified):\n")
             store = Store(Path(workdir) / "ringcue.db")
             res = pull(board, store)
+        try:
             log = list(store.calls())
+            console.print(f"   {res.new} records pulled ({res.calls} calls), {len(res.gaps)} "
+                          f"gaps, {len(res.chain_breaks)} chain breaks, in "
+                          f"{res.seconds:.2f}s\n")
+            console.print(report_table(log))
+            console.print("\n5. The manager's report ([dim]ringcue report[/]; "
+                          "[dim]--out report.html[/] for the charts):\n")
+            rep = build_report(store.db)
+            show_report(rep, console)
+            html = home() / "demo-report.html"
+            html.write_text(render_html(rep), encoding="utf-8")
+            console.print(f"\n   The same report with charts: [bold]{html}[/]")
+        finally:
             store.close()
-        console.print(f"   {res.new} records pulled ({res.calls} calls), {len(res.gaps)} gaps, "
-                      f"{len(res.chain_breaks)} chain breaks, in {res.seconds:.2f}s\n")
-        console.print(report_table(log))
-        ok = sum(1 for r in log if r["outcome"] == "answered" and r["rings"] <= 3)
-        console.print(f"\n   Answered by ring 3: [bold]{ok} of {len(log)}[/] calls "
-                      f"({100 * ok / max(1, len(log)):.0f} %).  Target: 90 %.")
         console.rule(f"done in {time.monotonic() - t_start:.0f}s")
         console.print("Next: [bold]make test[/] runs the suite; see README.md for technicians, "
                       "managers and developers.")

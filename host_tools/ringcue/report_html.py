@@ -106,7 +106,7 @@ def svg_heatmap(f: Figures, target: float, kind: str, cell=17) -> str:
     parts = [f'<svg class="chart heat heat-{kind}" viewBox="0 0 {w} {h}" width="{w}" '
              f'height="{h}" role="img" aria-label="{label}">']
     for j, hr in enumerate(hours):
-        if hr % 2 == 0:
+        if hr % 2 == 0 or len(hours) < 3:
             parts.append(f'<text x="{lx + j * cell + cell / 2}" y="{ty - 4}" class="ax" text-anchor="middle">{hr}'
                          '</text>')
     for d in range(7):
@@ -141,7 +141,7 @@ def svg_trend(f: Figures, target: float, w=760, h=180) -> str:
     def y(p):
         return pad_t + ih * (1 - p / 100)
 
-    bw = max(1.0, iw / (span + 1) - 0.5)
+    bw = min(24.0, max(1.0, iw / (span + 1) - 0.5))
     parts = [f'<svg class="chart trend" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
              'role="img" aria-label="Daily trend">']
     for day in days:
@@ -153,6 +153,9 @@ def svg_trend(f: Figures, target: float, w=760, h=180) -> str:
                    for n, ok in (f.daily[day],) if n)
     parts.append(f'<polyline fill="none" stroke="{C_ON_TIME}" stroke-width="1.6" '
                  f'points="{pts}"/>')
+    if len(days) <= 62:  # few days: mark each one (a single day has no line to draw)
+        parts += [f'<circle cx="{x(day):.1f}" cy="{y(100 * ok / n):.1f}" r="2.5" '
+                  f'fill="{C_ON_TIME}"/>' for day in days for n, ok in (f.daily[day],) if n]
     parts.append(f'<line x1="{pad_l}" x2="{pad_l + iw}" y1="{y(target):.1f}" '
                  f'y2="{y(target):.1f}" stroke="{C_TARGET}" stroke-dasharray="5 3"/>'
                  f'<text x="{pad_l + iw + 3}" y="{y(target) + 4:.1f}" class="ax" '
@@ -300,7 +303,7 @@ def render(r: Report) -> str:
 <title>ringcue report: answering by ring 3</title>
 <style>{CSS}</style></head><body>
 <h1>Answering by ring 3</h1>
-<div class="meta">{len(r.desks)} desks · {escape(period)} ({escape(r.tz)}) ·
+<div class="meta">{len(r.desks)} desk{'' if len(r.desks) == 1 else 's'} · {escape(period)} ({escape(r.tz)}) ·
 generated {r.generated:%Y-%m-%d %H:%M} by ringcue</div>
 
 <h2>Fleet</h2>

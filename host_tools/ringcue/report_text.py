@@ -38,7 +38,7 @@ def show(r: Report, console: Console | None = None):
     p = f.pct(f.by_ring_3, r.short_abandons)
     ok = r.meets_target(f)
     colour = "green" if ok else "red" if ok is not None else "white"
-    con.print(f"[bold]Answering by ring 3[/]: {len(r.desks)} desks, {period} ({r.tz})")
+    con.print(f"[bold]Answering by ring 3[/]: {len(r.desks)} desk{'' if len(r.desks) == 1 else 's'}, {period} ({r.tz})")
     con.print(f"  [bold {colour}]{pct(p)}[/] of {f.offered(r.short_abandons):,} calls answered "
               f"by ring 3 (target {r.target:g} %)")
     if f.counts["stopped_by_3"]:
@@ -76,4 +76,3 @@ def show(r: Report, console: Console | None = None):
                   f"{sum(1 for q in r.quality.values() if q.restarts)} desks")
         for n in notes:
             con.print(n)
-    con.print("\n[dim]Charts: ringcue report --out report.html (or .xlsx)[/]")
