@@ -47,6 +47,7 @@ def generate(db, desks: int = 50, calls: int = 1_000_000, days: int = 365, seed:
                 slots.append(int(t.timestamp() * 1000))
                 weights.append(w)
     cum = _cumulate(weights)
+    pulled = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(7), zone).timestamp()
     names = desk_names(desks)
     written = 0
     for d in range(desks):
@@ -72,7 +73,7 @@ def generate(db, desks: int = 50, calls: int = 1_000_000, days: int = 365, seed:
         if progress:
             progress(written)
         _device_records(db, dev, names[d], n, rnd, gap=d % 11 == 5,
-                        restarts=1 + (d % 7 == 3))
+                        restarts=1 + (d % 7 == 3), pulled=pulled)
     db.commit()
     return written
 
@@ -116,11 +117,11 @@ def _insert(db, rows):
         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
 
-def _device_records(db, dev, desk, n, rnd, gap, restarts):
+def _device_records(db, dev, desk, n, rnd, gap, restarts, pulled):
     """The device row, boot records (restarts, firmware) and log issues."""
     db.execute("INSERT OR REPLACE INTO devices(device_id, board, desk, fw, last_seq, "
                "first_pull, last_pull) VALUES (?,?,?,?,?,?,?)",
-               (dev, "pico", desk, "0.1.0", n, 0.0, 0.0))
+               (dev, "pico", desk, "0.1.1", n, pulled, pulled))
     prev = logfmt.GENESIS
     for b in range(restarts + 1):
         seq = 10_000_000 + b  # outside the calls' numbers: only type and payload matter here

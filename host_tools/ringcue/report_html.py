@@ -225,7 +225,7 @@ def _headline(f: Figures, r: Report) -> str:
 def _quality_row(desk: str, q: Quality, f: Figures) -> str:
     flags = []
     if q.gaps:
-        flags.append(f"{q.gaps} gaps ({q.gap_records:,} records)")
+        flags.append(f"{q.gaps} gap{'s' if q.gaps > 1 else ''} ({q.gap_records:,} records)")
     if q.chain_breaks:
         flags.append(f'<b class="bad">{q.chain_breaks} chain breaks</b>')
     if q.unsynced:
@@ -310,7 +310,10 @@ generated {r.generated:%Y-%m-%d %H:%M} by ringcue</div>
 <div class="row"><div>{_headline(f, r)}{_figures_table(f, r)}</div>
 <div>{svg_distribution(f)}</div></div>
 <div class="row"><div><h3>Calls</h3>{svg_heatmap(f, r.target, "calls")}</div>
-<div><h3>% answered by ring 3</h3>{svg_heatmap(f, r.target, "compliance")}</div></div>
+<div><h3>% answered by ring 3</h3>{svg_heatmap(f, r.target, "compliance")}
+<div class="note"><span class="key" style="background:{C_ON_TIME}"></span>at or above
+{r.target:g} % <span class="key" style="background:#e8b730"></span>up to 15 points below
+<span class="key" style="background:{C_LATE}"></span>further below</div></div></div>
 <h3>Daily trend</h3>{svg_trend(f, r.target)}
 
 <h2>Desks, worst first</h2>

@@ -60,7 +60,8 @@ def show(r: Report, console: Console | None = None):
         q = r.quality[d]
         bits = []
         if q.gaps:
-            bits.append(f"{q.gaps} gaps ({q.gap_records:,} records missing)")
+            bits.append(f"{q.gaps} gap{'s' if q.gaps > 1 else ''} ({q.gap_records:,} records "
+                        "missing)")
         if q.chain_breaks:
             bits.append(f"[red]{q.chain_breaks} chain breaks[/]")
         if q.unsynced:
