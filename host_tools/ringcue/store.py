@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from ringcue_core import logfmt
-from ringcue_core.ticks import tdiff
+from ringcue_core.ticks import TICKS_MAX, tdiff
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS devices (
@@ -107,26 +107,39 @@ class Store:
     def place_in_time(self, device_id) -> int:
         """Give wall-clock times to calls from the time syncs of the same
         boot (before or after the call: ticks run on through a boot). Returns
-        how many calls remain without a time (no sync in their boot)."""
-        syncs: dict[int, tuple[int, int]] = {}
-        for boot, ticks, unix_ms in self.db.execute(
-                "SELECT boot, ticks, unix_ms FROM time_syncs WHERE device_id=? ORDER BY seq",
-                (device_id,)):
-            syncs.setdefault(boot, (ticks, unix_ms))  # the first sync of each boot
-        with self.db:
-            rows = self.db.execute("SELECT seq, boot, ticks FROM calls WHERE device_id=? AND "
-                                   "wall_ms IS NULL", (device_id,)).fetchall()
-            left = 0
-            for seq, boot, ticks in rows:
-                s = syncs.get(boot)
-                if s is None:
-                    self.db.execute("UPDATE calls SET clock='unsynced' WHERE device_id=? AND "
-                                    "seq=?", (device_id, seq))
-                    left += 1
-                    continue
-                wall = s[1] + tdiff(ticks, s[0])
-                self.db.execute("UPDATE calls SET wall_ms=?, clock='synced' WHERE device_id=? "
-                                "AND seq=?", (wall, device_id, seq))
+        how many calls remain without a time (no sync in their boot).
+
+        Board ticks wrap every 12.4 days (30 bits), so a plain tick difference
+        is only right within 6.2 days of the sync. Instead each boot's ticks
+        are unwrapped along its records in sequence order (consecutive
+        records are less than 12.4 days apart), which places a call weeks
+        from its sync correctly. A sequence gap (records rotated out before a
+        pull) breaks the run; a run without a sync of its own falls back to
+        the tick difference from the boot's first sync.
+        """
+        db = self.db
+        boots = [b for (b,) in db.execute(
+            "SELECT DISTINCT boot FROM calls WHERE device_id=? AND wall_ms IS NULL",
+            (device_id,))]
+        left = 0
+        with db:
+            for boot in boots:
+                syncs = {seq: (ticks, unix_ms) for seq, ticks, unix_ms in db.execute(
+                    "SELECT seq, ticks, unix_ms FROM time_syncs WHERE device_id=? AND boot=?",
+                    (device_id, boot))}
+                place = _unwrapped_walls(db.execute(
+                    "SELECT seq, ticks FROM records WHERE device_id=? AND boot=? ORDER BY seq",
+                    (device_id, boot)), syncs)
+                for (seq,) in db.execute("SELECT seq FROM calls WHERE device_id=? AND boot=? "
+                                         "AND wall_ms IS NULL", (device_id, boot)).fetchall():
+                    wall = place(seq)
+                    if wall is None:
+                        left += 1
+                        db.execute("UPDATE calls SET clock='unsynced' WHERE device_id=? AND "
+                                   "seq=?", (device_id, seq))
+                    else:
+                        db.execute("UPDATE calls SET wall_ms=?, clock='synced' WHERE "
+                                   "device_id=? AND seq=?", (wall, device_id, seq))
         return left
 
     def calls(self, device_id=None):
@@ -140,3 +153,35 @@ class Store:
         cols = [d[0] for d in cur.description]
         for row in cur:
             yield dict(zip(cols, row))
+
+
+def _unwrapped_walls(records, syncs: dict):
+    """For one boot: seq -> wall-clock ms (or None), from its records' (seq,
+    ticks) in sequence order and its time syncs {seq: (ticks, unix_ms)}."""
+    runs = []  # [{seq: unwrapped ms}], one per run of consecutive seqs
+    prev_seq = prev_ticks = None
+    u = 0
+    for seq, ticks in records:
+        if prev_seq is None or seq != prev_seq + 1:
+            runs.append({})
+            u = 0
+        else:
+            u += (ticks - prev_ticks) & TICKS_MAX  # time only moves forward
+        runs[-1][seq] = (u, ticks)
+        prev_seq, prev_ticks = seq, ticks
+    fallback = syncs[min(syncs)] if syncs else None  # the boot's first sync
+    offsets = []
+    for run in runs:
+        mine = sorted(s for s in syncs if s in run)
+        offsets.append(syncs[mine[0]][1] - run[mine[0]][0] if mine else None)
+
+    def place(seq):
+        for run, off in zip(runs, offsets):
+            if seq in run:
+                if off is not None:
+                    return off + run[seq][0]
+                if fallback is not None:  # right within 6.2 days of that sync
+                    return fallback[1] + tdiff(run[seq][1], fallback[0])
+                return None
+        return None
+    return place
