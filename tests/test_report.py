@@ -308,3 +308,12 @@ def test_sim_fleet_then_logs_export(tmp_path):
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and len(rows) == 900 and len({r["desk"] for r in rows}) == 4
     assert tuple(rows[0]) == report.RAW_COLUMNS  # the same rows as report --format csv
+
+
+def test_format_follows_the_out_extension(hand, tmp_path):
+    code, _ = run("report", "--db", hand.path, "--out", str(tmp_path / "r.txt"))
+    assert code == 0 and "Answering by ring 3" in (tmp_path / "r.txt").read_text()
+    code, _ = run("report", "--db", hand.path, "--out", str(tmp_path / "r.htm"))
+    assert code == 0 and (tmp_path / "r.htm").read_text().startswith("<!doctype html>")
+    code, out = run("report", "--db", hand.path, "--out", str(tmp_path / "r.pdf"))
+    assert code == 2 and "cannot tell the format" in out

@@ -12,6 +12,8 @@ from .cli_logs import db_option
 from .errors import UserError
 
 FORMATS = ("text", "html", "csv", "json", "xlsx")
+EXTENSIONS = {"txt": "text", "html": "html", "htm": "html", "csv": "csv", "json": "json",
+              "xlsx": "xlsx"}
 
 
 def _date(ctx, param, value):
@@ -43,7 +45,8 @@ def _tz(ctx, param, value):
 @click.option("--to", "end", callback=_date, metavar="DATE", help="Last day, included.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="text (the terminal), html (charts, one file), csv/json (one row per "
-                   "call), xlsx (Excel). Default: from --out's extension, else text.")
+                   "call), xlsx (Excel). Default: from --out's extension (.txt is text), "
+                   "else text.")
 @click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write. csv/json go to stdout without it.")
 @click.option("--target", type=click.FloatRange(0, 100), default=90.0, show_default=True,
@@ -77,8 +80,12 @@ def report(desks, start, end, fmt, out, target, exclude_short_abandons, with_cal
 
     if start and end and end < start:
         raise UserError(f"--to {end} is before --from {start}")
-    fmt = fmt or (out.suffix.lstrip(".").lower() if out and out.suffix.lstrip(".").lower()
-                  in FORMATS else "text")
+    if not fmt:
+        ext = out.suffix.lstrip(".").lower() if out else ""
+        if out and ext not in EXTENSIONS:
+            raise UserError(f"cannot tell the format from {out.name!r}; add --format "
+                            f"({', '.join(FORMATS)})")
+        fmt = EXTENSIONS.get(ext, "text")
     if fmt in ("html", "xlsx") and not out:
         out = Path(f"ringcue-report.{fmt}")
     path = Path(db) if db else default_path()
@@ -98,9 +105,16 @@ def report(desks, start, end, fmt, out, target, exclude_short_abandons, with_cal
         if not r.desks:
             raise UserError("no calls in the store for that selection")
         if fmt == "text":
+            from rich.console import Console
+
             from .report_text import show
 
-            show(r)
+            if out:  # plain text in a file, as wide as the table needs
+                with open(out, "w", encoding="utf-8") as f:
+                    show(r, Console(file=f, width=100, color_system=None))
+                _done(out, r)
+            else:
+                show(r)
         elif fmt == "html":
             from .report_html import render
 
