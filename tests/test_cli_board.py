@@ -24,11 +24,14 @@ def rc(*args, timeout=60):
     return p.returncode, p.stdout + p.stderr
 
 
-def test_demo_runs_start_to_finish():
+def test_demo_runs_start_to_finish(home):
     code, out = rc("demo", "--fast", timeout=120)
     assert code == 0, out
-    assert "Answered by ring 3: 1 of 3 calls (33 %)" in out
     assert "ALARM: ring 3 went unanswered" in out
+    # the manager's report on the three calls pulled from the board
+    assert "33.3 % of 3 calls answered by ring 3 (target 90 %)" in out
+    html = (home / "demo-report.html").read_text()
+    assert "33.3 %" in html and html.count("<svg") >= 6
     assert "Traceback" not in out
 
 
