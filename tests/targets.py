@@ -25,6 +25,9 @@ TARGETS = {
         # at 192 KB, below that.
         "heap": "192k",
         "wdt_max_ms": 8388,
+        # a soft reboot leaves the WDT running; its CTRL.ENABLE bit says so
+        "wdt_ctrl": 0x40058000,
+        "timer_ids": (-1,),  # rp2's machine.Timer: the soft timer only
         "hard_irq": True,
         "other_port_module": "esp32",  # must NOT type-check under these stubs
     },
@@ -37,6 +40,10 @@ TARGETS = {
         # while leaving the IDF room for Wi-Fi. We test at 128 KB.
         "heap": "128k",
         "wdt_max_ms": None,  # IDF task watchdog: no small hardware cap
+        "wdt_ctrl": None,  # no register Python can read says it runs
+        # esp32 Timer(id): group = id >> 1, index = id & 1; the C3 has one
+        # timer per group, so 0 and 2
+        "timer_ids": (0, 2),
         "hard_irq": False,  # esp32 Pin.irq has no `hard`: soft (scheduled) IRQs
         "other_port_module": "rp2",
     },

@@ -119,7 +119,36 @@ def test_hal_drives_the_board_pins(name):
     assert [tuple(x) for x in r["outputs"]] == [
         ("set", p["led"], 1), ("set", p["led"], 0),
         ("duty", p["buzzer"], 32768), ("duty", p["buzzer"], 0)]
-    assert [tuple(x) for x in r["wdt"]] == [("wdt", c["WDT_MS"]), ("feed",)]
+    # watchdog: started, fed; then, off to the REPL, fed from a Timer of the
+    # port for the maintenance window only
+    assert r["kept_unstarted"] is False and r["kept"] is True
+    assert c["TIMER"] in t["timer_ids"]
+    PERIODIC = 1
+    timer = ("timer", c["TIMER"], PERIODIC, 1000)
+    assert [tuple(x) for x in r["wdt"]] == [
+        ("wdt", c["WDT_MS"]), ("feed",),
+        timer, ("feed",), ("feed",),  # two periods inside the window: fed twice
+        ("timer_deinit", c["TIMER"]), timer,  # a new window replaces the old
+        ("timer_deinit", c["TIMER"]),  # the window is over: stops, no feed
+    ]
+
+
+@pytest.mark.micropython
+@pytest.mark.parametrize("name", sorted(TARGETS))
+def test_hal_tells_whether_a_soft_reboot_left_the_watchdog_running(name):
+    """rp2: a soft reboot does not stop the watchdog, so the HAL reads the
+    RP2040's WATCHDOG CTRL register (ENABLE, bit 30) and nothing else. esp32:
+    the board can't tell, so it says no without touching memory."""
+    t = TARGETS[name]
+    r = run_board_make(name, t["port"])
+    if t["wdt_ctrl"] is None:
+        assert "WDT_CTRL" not in board_constants(name)
+        assert r["wdt_running"] == [False] and r["wdt_probe"] == []
+        return
+    assert board_constants(name)["WDT_CTRL"] == t["wdt_ctrl"]
+    # register 0, then reset value with ENABLE clear, then ENABLE set
+    assert r["wdt_running"] == [False, False, True]
+    assert [tuple(x) for x in r["wdt_probe"]] == [("mem32", t["wdt_ctrl"])] * 3
 
 
 @pytest.mark.micropython

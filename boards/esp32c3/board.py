@@ -10,6 +10,7 @@ HOOK = 5  # GPIO5: hook-sense opto collector (active low, pull-up)
 LED = 6  # GPIO6: cue LED, active high
 BUZZER = 7  # GPIO7: NPN base via 1 k, PWM
 WDT_MS = 8000  # the esp32 port's WDT is the IDF task watchdog (no 8.4 s cap)
+TIMER = 0  # machine.Timer 0 (timer group 0): feeds the WDT at the REPL
 
 # GPIOs to leave alone. (GPIO4-7 are also the pad-JTAG pins; MicroPython uses
 # the USB JTAG, so they are plain GPIOs.) The classic ESP32's ghost-interrupt
@@ -29,5 +30,10 @@ AVOID = (
 def make():
     # The esp32 port has no hard Pin IRQs (Pin.irq takes no `hard`): PinBoard
     # falls back to a soft IRQ, scheduled within a few ms of the edge.
+    # No wdt_running: the WDT is a user of the IDF task watchdog, a software
+    # layer whose state Python cannot read (the timer behind it also serves
+    # the IDF), so the board cannot tell whether a soft reboot left it
+    # running (docs/hardware.md).
     return PinBoard(NAME, ring=RING, hook=HOOK, led=LED, buzzer=BUZZER,
-                    ring_active=0, hook_active=0, led_active=1, wdt_ms=WDT_MS)
+                    ring_active=0, hook_active=0, led_active=1, wdt_ms=WDT_MS,
+                    timer_id=TIMER)

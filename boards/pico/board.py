@@ -12,6 +12,12 @@ HOOK = 3  # GP3, pin 5: hook-sense opto collector (active low, pull-up)
 LED = 15  # GP15, pin 20: cue LED, active high
 BUZZER = 16  # GP16, pin 21: NPN base via 1 k, PWM (slice 0 A)
 WDT_MS = 8000  # rp2's watchdog maximum is 8388 ms
+TIMER = -1  # rp2's only machine.Timer id: a soft timer (feeds the WDT at the REPL)
+# RP2040 watchdog CTRL register (WATCHDOG_BASE 0x40058000, CTRL at offset 0)
+# and its ENABLE bit (bit 30); pico-sdk hardware/regs/watchdog.h. RP2040 only:
+# the RP2350 (Pico 2) has its watchdog at 0x400d8000.
+WDT_CTRL = 0x40058000
+WDT_CTRL_ENABLE = 0x40000000
 
 # GPIOs to leave alone (not on the header, or used by the Pico itself):
 AVOID = (
@@ -23,7 +29,16 @@ AVOID = (
 )
 
 
+def wdt_running():
+    # A soft reboot does not stop the rp2 watchdog (micropython#8600); its
+    # ENABLE bit says whether the previous firmware instance started it.
+    from machine import mem32
+
+    return bool(mem32[WDT_CTRL] & WDT_CTRL_ENABLE)
+
+
 def make():
     # rp2 supports Pin.irq(hard=True): edges are time-stamped in the ISR
     return PinBoard(NAME, ring=RING, hook=HOOK, led=LED, buzzer=BUZZER,
-                    ring_active=0, hook_active=0, led_active=1, wdt_ms=WDT_MS)
+                    ring_active=0, hook_active=0, led_active=1, wdt_ms=WDT_MS,
+                    wdt_running=wdt_running, timer_id=TIMER)

@@ -1,6 +1,8 @@
 # The virtual board (`ringcue sim`): the MicroPython unix port with simulated
 # pins. Wired like the real front end: the optocoupler pulls RING low while
 # ring current flows, the hook switch pulls HOOK low when off-hook.
+# No wdt_running: a soft reboot restarts the interpreter, and the simulator
+# forgets the watchdog with it (unlike an rp2's; docs/hardware.md).
 from ringcue_fw.hal import PinBoard
 
 NAME = "sim"

@@ -5,7 +5,9 @@
 #   _deadlines: ticks the detector at its deadlines (ring end, call end)   |
 #   actions --> Outputs (LED/buzzer), call log, monitor events <-----------+
 #   _serial: request lines from USB serial --> commands.py --> replies
-#   _watchdog: started after a grace period, fed while the tasks are alive
+#   _watchdog: started after a grace period (at once if a soft reboot left it
+#              running), fed while the tasks are alive; fed from a Timer for a
+#              maintenance window once the firmware leaves for the REPL
 import asyncio
 import gc
 import struct
@@ -32,6 +34,9 @@ from .outputs import Outputs
 CONFIG_PATH = "/ringcue.json"
 _HOOK_DEBOUNCE_MS = micropython.const(40)
 _BOOT_GRACE_MS = micropython.const(30000)  # a technician can always get in first
+# After Ctrl-C the watchdog is fed this long at the REPL (a flash, a technician's
+# session); then it resets the board back into the firmware.
+_MAINTENANCE_MS = micropython.const(600000)
 
 if hasattr(micropython, "alloc_emergency_exception_buf"):  # not on the unix port
     micropython.alloc_emergency_exception_buf(100)
@@ -215,7 +220,7 @@ class App:
                 self.flush_log()
 
     async def _watchdog(self):
-        started = False
+        started = self.hal.wdt_started()  # already, if a soft reboot left it running
         last = self.beats
         while True:
             await asyncio.sleep_ms(1000)
@@ -283,6 +288,10 @@ class App:
 
 def main(board, build=""):
     hal = board.make()
+    if hal.wdt_running():
+        # The watchdog survived a soft reboot and is counting down: feed it
+        # from now on, before anything slow (flash) runs, not after the grace.
+        hal.wdt_start()
     app = App(hal)
     app.build = build
     app.log_record(logfmt.REC_BOOT, (build + " " * 12)[:12].encode() + VERSION.encode())
@@ -290,6 +299,12 @@ def main(board, build=""):
         app.log_record(logfmt.REC_FAULT, ("config: " + "; ".join(app.config_errors)).encode())
     try:
         asyncio.run(app.main())
+    except (KeyboardInterrupt, SystemExit):
+        # Off to the REPL (a technician, mpremote, `ringcue flash`): nobody
+        # feeds the watchdog there. Keep it fed for a maintenance window. A
+        # crash (any other exception) is left to the watchdog: it resets.
+        hal.wdt_keep_fed(_MAINTENANCE_MS)
+        raise
     finally:
         hal.led(0)
         hal.buzzer(0)

@@ -7,6 +7,8 @@ import os
 PORT = os.getenv("FAKE_PORT") or "rp2"
 LOG = []  # (what, details...) in call order
 PINS = {}
+MEM = {}  # address -> 32-bit value that mem32 reads (registers a test sets)
+TIMERS = []  # Timer objects made, in order
 
 
 class Pin:
@@ -66,3 +68,32 @@ class WDT:
 
 def unique_id():
     return b"\xe6\x61\x41\x03\xe7\x45\x2d\x2f"
+
+
+class _Mem32:
+    def __getitem__(self, addr):
+        LOG.append(("mem32", addr))
+        return MEM.get(addr, 0)
+
+
+mem32 = _Mem32()
+
+
+class Timer:
+    ONE_SHOT = 0
+    PERIODIC = 1
+
+    def __init__(self, id, *, mode=PERIODIC, period=-1, callback=None):
+        self.id = id
+        self.callback = callback
+        self.running = True
+        TIMERS.append(self)
+        LOG.append(("timer", id, mode, period))
+
+    def deinit(self):
+        self.running = False
+        LOG.append(("timer_deinit", self.id))
+
+    def fire(self):  # the period has passed: what the port's scheduler does
+        if self.running:
+            self.callback(self)

@@ -9,9 +9,11 @@
 #                   "W <ms>"             the watchdog bit: reset me
 #                   "R <ms>"             machine.reset() called
 # Virtual time only moves inside poll: when asyncio would sleep until t, the
-# clock jumps to min(t, next input change, target). Inputs fire their pin
-# IRQ handlers at exactly their time, between asyncio steps, like an
-# interrupt arriving while the scheduler idles. So a 6-ring call takes
+# clock jumps to min(t, next input change, next Timer, target). Inputs fire
+# their pin IRQ handlers, and machine.Timer callbacks run, at exactly their
+# time, between asyncio steps, like an interrupt arriving while the
+# scheduler idles. (At the REPL nothing polls, so virtual time stands still
+# there until a command sleeps.) So a 6-ring call takes
 # milliseconds, and every timestamp is exact and repeatable.
 import sys
 
@@ -32,6 +34,7 @@ _cout = None
 _cpoll = None
 _idle_sent = -1
 _pins = {}
+_timers = []  # running machine.Timer objects
 
 
 _levels = {}  # input levels of the line at power-on (pin name -> level)
@@ -90,7 +93,8 @@ def _read_control(timeout_ms):
 
 
 def _fire_due():
-    """Apply input changes whose time has come. True if any fired."""
+    """Apply input changes and run Timer callbacks whose time has come.
+    True if any fired."""
     fired = False
     while _inputs and _inputs[0][0] <= _now:
         t, name, v = _inputs.pop(0)
@@ -98,7 +102,15 @@ def _fire_due():
         if pin is not None:
             pin._set_input(v)
             fired = True
+    for tm in list(_timers):
+        if tm._due <= _now and tm in _timers:
+            tm._fire()
+            fired = True
     return fired
+
+
+def _next_timer():
+    return min(tm._due for tm in _timers) if _timers else None
 
 
 class VPoll:
@@ -154,6 +166,9 @@ class VPoll:
             step = _target
             if _inputs and _inputs[0][0] < step:
                 step = _inputs[0][0]
+            due = _next_timer()
+            if due is not None and due < step:
+                step = due
             if deadline is not None and deadline < step:
                 step = deadline
             if step > _now:
@@ -320,6 +335,39 @@ class WDT:
         send("W %d %d" % (_now, _now + self._timeout))
 
 
+class Timer:
+    """machine.Timer in virtual time (the id is ignored): the callback runs
+    between asyncio steps, as a scheduled (soft) callback does on a board."""
+
+    ONE_SHOT = 0
+    PERIODIC = 1
+
+    def __init__(self, id=-1, mode=PERIODIC, period=-1, callback=None, freq=None, hard=False):
+        self._due = 0
+        if callback is not None:
+            self.init(mode=mode, period=period, callback=callback, freq=freq)
+
+    def init(self, mode=PERIODIC, period=-1, callback=None, freq=None, hard=False):
+        self.deinit()
+        self._mode = mode
+        self._period = max(1, period if freq is None else 1000 // freq)
+        self._cb = callback
+        self._due = _now + self._period
+        _timers.append(self)
+
+    def deinit(self):
+        if self in _timers:
+            _timers.remove(self)
+
+    def _fire(self):
+        if self._mode == Timer.PERIODIC:
+            self._due += self._period
+        else:
+            self.deinit()
+        if self._cb is not None:
+            self._cb(self)
+
+
 def _unique_id():
     import os as _os
 
@@ -335,6 +383,7 @@ class _MachineShim:
     Pin = Pin
     PWM = PWM
     WDT = WDT
+    Timer = Timer
     unique_id = staticmethod(_unique_id)
     reset = staticmethod(_reset)
 
