@@ -16,6 +16,8 @@ import serial
 
 from ringcue_core import proto
 
+from .portlock import SPAWN_OR_OPEN
+
 
 class BoardTimeout(TimeoutError):
     def __init__(self, what, partial=b""):
@@ -33,7 +35,8 @@ class BoardClient:
 
     @classmethod
     def open(cls, port: str, baud: int = 115200, timeout: float = 0.05) -> "BoardClient":
-        ser = serial.serial_for_url(port, baudrate=baud, timeout=timeout, exclusive=True)
+        with SPAWN_OR_OPEN:  # see portlock
+            ser = serial.serial_for_url(port, baudrate=baud, timeout=timeout, exclusive=True)
         return cls(ser)
 
     def close(self):

@@ -22,7 +22,6 @@ import heapq
 import os
 import select
 import signal
-import subprocess
 import termios
 import threading
 import time
@@ -30,6 +29,7 @@ import tty
 from pathlib import Path
 
 from ..paths import BOARDS_DIR, micropython_exe
+from ..portlock import SPAWN_OR_OPEN
 
 MP_DIR = Path(__file__).resolve().parent / "mp"
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n>"
@@ -39,6 +39,61 @@ FLASH_BLOCK = 4096
 # while ring current flows; the hook switch pulls HOOK low when off-hook.
 RING_PIN, RING_ACTIVE = "RING", 0
 HOOK_PIN, HOOK_ACTIVE = "HOOK", 0
+
+
+class _Child:
+    """The interpreter process (what subprocess.Popen offers, for a pid we
+    spawned ourselves)."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.returncode = None
+
+    def poll(self):
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                self.returncode = -1
+                return self.returncode
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self):
+        if self.returncode is None:
+            try:
+                _, status = os.waitpid(self.pid, 0)
+                self.returncode = os.waitstatus_to_exitcode(status)
+            except ChildProcessError:
+                self.returncode = -1
+        return self.returncode
+
+    def kill(self):
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def _wait_exec_done(pid, timeout=2.0):
+    """posix_spawn returns as the child's exec begins, a moment before the
+    kernel closes the child's copies of our close-on-exec descriptors (a
+    serial port we have open, its lock with it). Wait for that: the child's
+    command line shows up once it is done (Linux; elsewhere, don't wait)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if f.read(1):
+                    return
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                if f.read().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X"):
+                    return  # it exited already
+        except (OSError, IndexError):
+            return
+        time.sleep(0.0002)
 
 
 class Throttle:
@@ -104,6 +159,8 @@ class VirtualBoard:
 
     # ---- lifecycle -------------------------------------------------------
     def start(self):
+        if self._thread is not None:
+            raise RuntimeError(f"virtual board {self.name} is already started")
         if not self.image.exists() or self.image.stat().st_size != self.flash_kb * 1024:
             with open(self.image, "wb") as f:
                 f.write(b"\xff" * (self.flash_kb * 1024))  # erased flash
@@ -113,6 +170,8 @@ class VirtualBoard:
         for fd in (self._a_master,):
             fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
         self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)  # a full pipe wakes the bridge already
         self._spawn(raw=False)
         self._thread = threading.Thread(target=self._bridge, name=f"vboard-{self.name}",
                                         daemon=True)
@@ -125,15 +184,22 @@ class VirtualBoard:
         self._wake()
         if self._thread:
             self._thread.join(5)
-        self._kill_child()
-        for fd in (self._a_master, self._a_slave, self._wake_r, self._wake_w):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        with self._lock:  # no restart can start after _stopping: none is left behind
+            self._kill_child()
+            for name in ("_a_master", "_a_slave", "_wake_r", "_wake_w"):
+                fd = getattr(self, name, -1)
+                setattr(self, name, -1)  # closed once: the number may be reused at once
+                if fd >= 0:
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
 
     def __enter__(self):
-        return self.start()
+        # `with VirtualBoard(...).start() as vb:` must not start a second
+        # bridge and interpreter on the same state (the first one was left
+        # running: two threads reading one wake pipe deadlocked in stop())
+        return self if self._thread is not None else self.start()
 
     def __exit__(self, *exc):
         self.stop()
@@ -153,11 +219,13 @@ class VirtualBoard:
         termios.tcsetattr(s, termios.TCSANOW, attrs)
         cin_r, cin_w = os.pipe()
         cout_r, cout_w = os.pipe()
+        # the child's ends of the control pipes, at fixed numbers above ours
+        fd_cin, fd_cout = max(cin_r, cout_w) + 1, max(cin_r, cout_w) + 2
         env = dict(os.environ)
         env.update({
             "MICROPYPATH": f"{MP_DIR}:.frozen",
-            "RINGCUE_SIM_CIN": str(cin_r),
-            "RINGCUE_SIM_COUT": str(cout_w),
+            "RINGCUE_SIM_CIN": str(fd_cin),
+            "RINGCUE_SIM_COUT": str(fd_cout),
             "RINGCUE_SIM_T0": str(self.board_clock),
             "RINGCUE_SIM_IMAGE": str(self.image),
             "RINGCUE_SIM_UID": self.uid,
@@ -169,22 +237,36 @@ class VirtualBoard:
         if self.heapsize:
             cmd += ["-X", f"heapsize={self.heapsize}"]
         cmd += ["-i", str(MP_DIR / "simboot.py")]
-
-        def child_setup():  # the pty is the child's controlling terminal (for Ctrl-C)
-            os.setsid()
-            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-        self.proc = subprocess.Popen(cmd, stdin=s, stdout=s, stderr=s, env=env,
-                                     pass_fds=(cin_r, cout_w), preexec_fn=child_setup,
-                                     close_fds=True)
-        os.close(s)
-        os.close(cin_r)
-        os.close(cout_w)
+        # posix_spawn, not fork + preexec_fn: no Python runs in the child (a
+        # fork of a threaded process can deadlock there), and the child holds
+        # copies of our descriptors only until it execs, not until a Python
+        # preexec_fn and close_fds are done (a serial port this process had
+        # open stayed locked meanwhile, and reopening it failed; see
+        # portlock). Opening the pty after setsid makes it the child's
+        # controlling terminal, so Ctrl-C raises KeyboardInterrupt.
+        actions = [(os.POSIX_SPAWN_OPEN, 0, os.ttyname(s), os.O_RDWR, 0),
+                   (os.POSIX_SPAWN_DUP2, 0, 1), (os.POSIX_SPAWN_DUP2, 0, 2),
+                   (os.POSIX_SPAWN_DUP2, cin_r, fd_cin),
+                   (os.POSIX_SPAWN_DUP2, cout_w, fd_cout)]
+        try:
+            with SPAWN_OR_OPEN:  # see portlock
+                self.proc = _Child(os.posix_spawn(cmd[0], cmd, env, file_actions=actions,
+                                                  setsid=True))
+                _wait_exec_done(self.proc.pid)
+        finally:
+            os.close(s)
+            os.close(cin_r)
+            os.close(cout_w)
         for fd in (m, cout_r, cin_w):
             fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
         self._b_master, self._cout_r, self._cin_w = m, cout_r, cin_w
         self._cout_buf = b""
         self.ready = False  # until the firmware's scheduler first goes idle
+        # Hold input until simboot has mounted the flash ("B") or the
+        # interpreter printed something: a Ctrl-C reaching the process while
+        # it starts would kill it, or stop simboot before the flash is
+        # mounted (a REPL on the host's own filesystem).
+        self._hold = True
         self._ctl_out = f"T {self.board_clock}\n".encode()
         self._sent_target = self.board_clock
         # the ring line does not care that the board rebooted: inputs it had
@@ -238,7 +320,7 @@ class VirtualBoard:
                 wl = []
                 if self._ctl_out:
                     wl.append(self._cin_w)
-                if self._to_board and self._swallow is None:
+                if self._to_board and self._swallow is None and not self._hold:
                     wl.append(self._b_master)
                 if self._to_user:
                     wl.append(self._a_master)
@@ -250,7 +332,10 @@ class VirtualBoard:
                 continue
             with self._lock:
                 if self._wake_r in r:
-                    os.read(self._wake_r, 4096)
+                    try:
+                        os.read(self._wake_r, 4096)
+                    except OSError:
+                        pass
                 if self._a_master in r:
                     self._from_user()
                 if self._cout_r in r:
@@ -268,7 +353,8 @@ class VirtualBoard:
                 pass
             except OSError:
                 self._ctl_out = b""
-        if self._to_board and self._swallow is None and self._b_master >= 0:
+        if self._to_board and self._swallow is None and not self._hold \
+                and self._b_master >= 0:
             n = len(self._to_board)
             if self._thr_in:
                 n = self._thr_in.take(n)
@@ -315,6 +401,7 @@ class VirtualBoard:
         if not data:
             self._child_exited()
             return
+        self._hold = False
         if self._swallow is not None:
             self._swallowed += data
             if self._swallow == b">>> " and b">>> " in self._swallowed:
@@ -355,6 +442,8 @@ class VirtualBoard:
             elif f[0] == "F":
                 self.flash_bytes_written += int(f[1])
                 self.flash_erases += int(f[2])
+            elif f[0] == "B":  # booted: flash mounted, Ctrl-C is safe now
+                self._hold = False
         self._cond.notify_all()
 
     def _check_watchdog(self):
@@ -373,6 +462,8 @@ class VirtualBoard:
             self._restart(raw=self._raw, kind="soft")
 
     def _restart(self, raw, kind):
+        if self._stopping:  # stop() or kill() came first: stay unplugged
+            return
         self._kill_child()
         self.resets.append((self.clock, kind))
         if not raw:
@@ -398,7 +489,7 @@ class VirtualBoard:
         """Pull the plug and leave it unplugged."""
         with self._lock:
             self._stopping = True
-        self._kill_child()
+            self._kill_child()
 
     def run_free(self, speed=1.0):
         """Let virtual time run at `speed` x real time."""

@@ -61,6 +61,7 @@ except OSError:  # blank flash: format it, as rp2's _boot.py does
 vfs.mount(_fs, "/")
 os.chdir("/")
 sys.path[:] = ["", ".frozen", "/lib"]
+simhw.send("B")  # booted: the host may let Ctrl-C through now
 
 
 def _run(name):
