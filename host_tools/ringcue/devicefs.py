@@ -1,9 +1,21 @@
 """File operations on a board over mpremote's SerialTransport (raw REPL).
 
 mpremote moves files as 256-byte repr() chunks written straight to the
-destination. We keep its transport (raw REPL, raw-paste, errors) and add
-what a safe install needs: base64 chunks of 2 KB, a `.part` file renamed
-into place, and one round trip to hash a whole tree on the device.
+destination, one round trip each. We keep its transport (raw REPL, raw-paste,
+errors) and add what a safe and quick install needs:
+
+- `put_many()`: many files as one binary upload. The files are compressed
+  (raw deflate, in blocks the board decompresses with `deflate.DeflateIO`),
+  escaped so that no REPL control byte is on the line (Ctrl-C would stop the
+  receiver), and sent in 1 KB pieces the board acknowledges, three in
+  flight. The board writes each file to `X.part` and renames it into place.
+- hashing on the board: a whole tree's digest (or its listing) in one round
+  trip, and `seal()`, which verifies every file of a build by SHA-256 and
+  only then writes its MANIFEST.json.
+- entering the raw REPL robustly: a Ctrl-C that is lost while the board
+  reboots is sent again, and no read waits forever for a quiet board
+  (mpremote reads a pty with no timeout at all).
+- `put()`: one small file as base64 chunks to `X.part`, then a rename.
 """
 
 from __future__ import annotations
@@ -11,13 +23,34 @@ from __future__ import annotations
 import binascii
 import hashlib
 import json
+import os
+import time
+import zlib
 
 from mpremote.transport import TransportError, TransportExecError
 from mpremote.transport_serial import SerialTransport
 
 from .errors import UserError
+from .portlock import SPAWN_OR_OPEN
 
-CHUNK = 2048
+CHUNK = 2048  # put(): raw bytes per base64 chunk
+PIECE = 1024  # put_many(): bytes per acknowledged piece of the binary stream
+WINDOW = 3  # put_many(): pieces sent before the board acknowledges the first
+ACK = b"\x06"
+RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n"
+READ_TIMEOUT = 5.0  # no single read from the board waits longer than this
+ESCAPED = (1, 2, 3, 4, 5)  # REPL control bytes (Ctrl-A..E), sent as ESC + (b ^ 0x40)
+
+# Probe, before anything else: what the board is, and whether it has deflate.
+_PROBE = (
+    "import os, sys, json, gc\n"
+    "try:\n import deflate, io\n _rc_z = 1\nexcept ImportError:\n _rc_z = 0\n"
+    "gc.collect()\n"
+    "print(json.dumps({'mpy': getattr(sys.implementation, '_mpy', 0), "
+    "'version': list(sys.implementation.version[:3]), 'platform': sys.platform, "
+    "'machine': os.uname().machine if hasattr(os, 'uname') else sys.platform, "
+    "'deflate': _rc_z, 'mem_free': gc.mem_free()}))"
+)
 
 # Defined once per session on the device (raw REPL keeps __main__ globals).
 _HELPERS = r"""
@@ -27,12 +60,18 @@ def _rc_isdir(p):
         return os.stat(p)[0] & 0x4000 != 0
     except OSError:
         return False
+def _rc_isfile(p):
+    try:
+        return os.stat(p)[0] & 0x4000 == 0
+    except OSError:
+        return False
 def _rc_mkdirs(p):
     d = ''
     for part in p.strip('/').split('/'):
-        d += '/' + part
-        if not _rc_isdir(d):
-            os.mkdir(d)
+        if part:
+            d += '/' + part
+            if not _rc_isdir(d):
+                os.mkdir(d)
 def _rc_hash(p):
     h = hashlib.sha256()
     b = bytearray(512)
@@ -43,17 +82,33 @@ def _rc_hash(p):
                 break
             h.update(b[:n] if n < 512 else b)
     return binascii.hexlify(h.digest()).decode()
-def _rc_tree(root):
-    # one line per file, not one big dict: fits boards with little heap
+def _rc_files(root):
+    out = []
     def walk(d, rel):
         for e in os.ilistdir(d):
-            p = d + '/' + e[0]
             if e[1] == 0x4000:
-                walk(p, rel + e[0] + '/')
+                walk(d + '/' + e[0], rel + e[0] + '/')
             else:
-                print(rel + e[0], _rc_hash(p))
+                out.append(rel + e[0])
     if _rc_isdir(root):
         walk(root, '')
+    out.sort()
+    return out
+def _rc_tree(root):
+    # one line per file, not one big dict: fits boards with little heap
+    for r in _rc_files(root):
+        print(r, _rc_hash(root + '/' + r))
+def _rc_digest(root, man=None):
+    # sha256 over 'path sha256\n' of every file in order, but MANIFEST.json
+    # and the .part files of a flash that was interrupted
+    h = hashlib.sha256()
+    for r in _rc_files(root):
+        if r != 'MANIFEST.json' and not r.endswith('.part'):
+            x = _rc_hash(root + '/' + r)
+            h.update(r + ' ' + x + '\n')
+            if man is not None:
+                man[r] = x
+    return binascii.hexlify(h.digest()).decode()
 def _rc_rmtree(p):
     if not _rc_isdir(p):
         try:
@@ -73,26 +128,180 @@ def _rc_copy(src, dst):
                 break
             fo.write(b[:n] if n < 1024 else b)
     os.rename(dst + '.part', dst)
+def _rc_copies(pairs):
+    for s, d in pairs:
+        _rc_mkdirs(d.rsplit('/', 1)[0])
+        _rc_copy(s, d)
 def _rc_read(p):
     try:
         with open(p) as f:
             return f.read()
     except OSError:
         return None
+def _rc_write(p, s):
+    with open(p + '.part', 'w') as f:
+        f.write(s)
+    os.rename(p + '.part', p)
 def _rc_free():
     s = os.statvfs('/')
     return s[0] * s[3]
+def _rc_status(cfg):
+    c = (_rc_read('/fw/current') or '').strip()
+    r = '/fw/' + c
+    return {'current': c, 'digest': _rc_digest(r) if c and _rc_isdir(r) else None,
+            'sealed': bool(c) and _rc_isfile(r + '/MANIFEST.json'),
+            'main': _rc_hash('/main.py') if _rc_isfile('/main.py') else None,
+            'free': _rc_free(), 'config': _rc_read('/ringcue.json') if cfg else None}
+def _rc_seal(root, want, boot):
+    # verify every file by sha256; only then write the manifest (a build
+    # without one is never booted)
+    man = {}
+    if _rc_digest(root, man) != want:
+        return man
+    if boot and not (_rc_isfile('/main.py') and _rc_hash('/main.py') == boot):
+        return {'/main.py': None}
+    _rc_write(root + '/MANIFEST.json', json.dumps(man))
+    return None
+def _rc_switch(cur, new):
+    if cur and cur != new:
+        _rc_write('/fw/previous', cur)
+    _rc_write('/fw/current', new)  # the switch: one rename
+    for e in list(os.ilistdir('/fw')):
+        if e[1] == 0x4000 and e[0] not in (cur, new):
+            _rc_rmtree('/fw/' + e[0])
+def _rc_rd(n):
+    b = bytearray(n)
+    m = memoryview(b)
+    i = 0
+    while i < n:
+        i += sys.stdin.buffer.readinto(m[i:]) or 0
+    return b
+def _rc_blk(end):
+    # one block of the stream: 4 hex digits (escaped length, 0 = the end),
+    # then the escaped data, read and acknowledged 1 KB at a time
+    n = int(bytes(_rc_rd(4)), 16)
+    if not n:
+        end[0] = 1
+        return None
+    b = bytearray(n)
+    m = memoryview(b)
+    i = 0
+    while i < n:
+        j = min(n, i + 1024)
+        while i < j:
+            i += sys.stdin.buffer.readinto(m[i:j]) or 0
+        sys.stdout.write('\x06')
+    b = bytes(b)
+    if b'\x1b' in b:
+        for c in b'ABCDE':
+            b = b.replace(bytes((27, c)), bytes((c ^ 64,)))
+        b = b.replace(b'\x1b[', b'\x1b')
+    return b
+class _RcSink:
+    # the files of the stream, one after the other: X.part, then renamed
+    def __init__(s, spec):
+        s.q = spec[::-1]
+        s.f = None
+        s.n = 0
+        s.adv()
+    def adv(s):
+        while not s.n:
+            if s.f:
+                s.f.close()
+                s.f = None
+                os.rename(s.p + '.part', s.p)
+            if not s.q:
+                return
+            s.p, s.n = s.q.pop()
+            _rc_mkdirs(s.p.rsplit('/', 1)[0])
+            s.f = open(s.p + '.part', 'wb')
+    def write(s, m):
+        o = 0
+        while o < len(m):
+            if not s.f:
+                raise ValueError('more data than files')
+            w = min(len(m) - o, s.n)
+            s.f.write(m[o:o + w])
+            o += w
+            s.n -= w
+            s.adv()
+def _rc_recv(spec, wbits):
+    import deflate, io
+    end = [0]
+    s = _RcSink(spec)
+    b = bytearray(512)
+    m = memoryview(b)
+    try:
+        while s.f:
+            z = _rc_blk(end)
+            if z is None:
+                raise ValueError('the stream ended early')
+            d = deflate.DeflateIO(io.BytesIO(z), deflate.RAW, wbits)
+            z = None
+            while True:
+                k = d.readinto(m)
+                if not k:
+                    break
+                s.write(m[:k])
+    finally:
+        if s.f:
+            s.f.close()
+        while not end[0]:  # keep the line in step, even after an error
+            _rc_blk(end)
 """
+
+
+def escape(data: bytes) -> bytes:
+    """No REPL control byte on the line: ESC -> ESC '[', Ctrl-A..E -> ESC 'A'..'E'."""
+    out = data.replace(b"\x1b", b"\x1b[")
+    for b in ESCAPED:
+        out = out.replace(bytes([b]), bytes([0x1B, b ^ 0x40]))
+    return out
+
+
+def compress_blocks(data: bytes, wbits: int) -> list[bytes]:
+    """Independent raw-deflate blocks of 2**wbits input bytes each (the board
+    inflates one block at a time with a window of that size)."""
+    size = 1 << wbits
+    out = []
+    for i in range(0, len(data), size):
+        c = zlib.compressobj(9, zlib.DEFLATED, -wbits, 9)
+        out.append(c.compress(data[i : i + size]) + c.flush())
+    return out
+
+
+def stream_pieces(blocks: list[bytes]) -> list[bytes]:
+    """The wire form of put_many's stream, cut where the board acknowledges:
+    each block is a 4-hex-digit length and its escaped bytes, read by the
+    board 1 KB at a time; the first piece of a block carries its length;
+    the stream ends with a zero length (not a piece: nothing acknowledges it)."""
+    pieces = []
+    for z in blocks:
+        e = escape(z)
+        if len(e) > 0xFFFF:
+            raise ValueError("block too large")
+        for i in range(0, len(e), PIECE):
+            pieces.append((b"%04x" % len(e) if i == 0 else b"") + e[i : i + PIECE])
+    return pieces
 
 
 class DeviceFS:
     def __init__(self, port: str, baud: int = 115200):
         self.port = port
-        try:
-            self.t = SerialTransport(port, baudrate=baud)
-        except TransportError as e:
-            raise UserError(f"cannot open {port}: {e}") from None
+        end = time.monotonic() + 1.0
+        while True:
+            try:
+                with SPAWN_OR_OPEN:
+                    self.t = SerialTransport(port, baudrate=baud, timeout=READ_TIMEOUT)
+                break
+            except TransportError as e:
+                # a port that exists may be locked for a moment (another
+                # program probing it, a process starting): ask again briefly
+                if not os.path.exists(port) or time.monotonic() >= end:
+                    raise UserError(f"cannot open {port}: {e}") from None
+                time.sleep(0.02)
         self._ready = False
+        self.board: dict = {}
 
     def close(self):
         try:
@@ -113,28 +322,103 @@ class DeviceFS:
                 pass
         self.close()
 
-    def enter(self, soft_reset=True):
-        """Stop the running firmware and take the raw REPL."""
+    # ---- the raw REPL ---------------------------------------------------
+    def _read_until(self, ending: bytes, timeout: float) -> bytes:
+        ser = self.t.serial
+        data = b""
+        end = time.monotonic() + timeout
         try:
-            self.t.enter_raw_repl(soft_reset=soft_reset)
-        except TransportError as e:
+            while not data.endswith(ending):
+                left = end - time.monotonic()
+                if left <= 0:
+                    break
+                ser.timeout = min(left, 0.05)
+                data += ser.read(1)  # byte by byte: what follows is not ours
+        finally:
+            ser.timeout = READ_TIMEOUT
+        return data
+
+    def _interrupt(self, timeout: float = 10.0) -> int:
+        """Ctrl-C whatever runs, Ctrl-A into the raw REPL, until its banner
+        shows. A Ctrl-C sent while the board reboots can be lost (it reached
+        the old program, or none), and then the new firmware would ignore our
+        Ctrl-A: so ask again, less and less often. Returns the tries taken."""
+        ser = self.t.serial
+        end = time.monotonic() + timeout
+        wait = 0.25
+        tries = 0
+        while True:
+            tries += 1
+            ser.write(b"\r\x03")
+            ser.timeout = 0
+            while ser.read(4096):  # what the firmware printed before
+                pass
+            ser.timeout = READ_TIMEOUT
+            ser.write(b"\r\x01")
+            left = end - time.monotonic()
+            if self._read_until(RAW_BANNER, max(0.0, min(wait, left))).endswith(RAW_BANNER):
+                return tries
+            if time.monotonic() >= end:
+                raise TransportError("could not enter raw repl")
+            wait = min(wait * 2, 2.0)
+
+    def _sync(self):
+        """After a retried Ctrl-A, more banners may still be on their way:
+        run a marker and read up to it, so the next command starts clean."""
+        ser = self.t.serial
+        self._read_until(b">", 2.0)  # the banner's prompt
+        ser.write(b"print('rc' + 'sync')\x04")  # plain raw REPL: no paste
+        if not self._read_until(b"rcsync", 10.0).endswith(b"rcsync"):
+            raise TransportError("could not enter raw repl")
+        if not self._read_until(b"\x04\x04", 10.0).endswith(b"\x04\x04"):
+            raise TransportError("could not enter raw repl")
+
+    def enter(self, soft_reset=True):
+        """Stop the running firmware and take the raw REPL (soft-reset there:
+        a clean interpreter, without the firmware, has the most free RAM)."""
+        try:
+            tries = self._interrupt()
+            if soft_reset:
+                self.t.serial.write(b"\x04")  # every banner before this is read below
+                for want in (b"soft reboot\r\n", RAW_BANNER):
+                    if not self._read_until(want, 10.0).endswith(want):
+                        raise TransportError("could not enter raw repl")
+            elif tries > 1:
+                self._sync()
+        except (TransportError, OSError) as e:
             raise UserError(
                 f"{self.port} did not answer as a MicroPython board ({e}). "
                 "Is it a MicroPython board? Unplug and replug it, then try again."
             ) from None
+        self.t.in_raw_repl = True
         self._ready = True
-        self.exec(_HELPERS)
+        self.board = json.loads(self.exec(_PROBE).strip().splitlines()[-1])
+        if self.board.get("deflate"):  # half the bytes on the line
+            c = zlib.compressobj(9, zlib.DEFLATED, -10)
+            z = binascii.b2a_base64(c.compress(_HELPERS.encode()) + c.flush(), newline=False)
+            self.exec("import binascii\nexec(deflate.DeflateIO(io.BytesIO(binascii.a2b_base64("
+                      f"{z.decode()!r})), deflate.RAW, 10).read())")
+        else:
+            self.exec(_HELPERS)
+
+    def _step(self):
+        """Called before every operation on the board (the tests pull the
+        cable here)."""
+
+    def _error(self, err: str):
+        msg = err.strip().splitlines()
+        last = msg[-1] if msg else "error"
+        if "ENOSPC" in last or "28" in last and "OSError" in last:
+            return FlashFull(last)
+        return UserError(f"the board reported: {last}")
 
     def exec(self, code: str) -> str:
+        self._step()
         try:
             return self.t.exec(code).decode()
         except TransportExecError as e:
-            msg = e.error_output.strip().splitlines()
-            last = msg[-1] if msg else "error"
-            if "ENOSPC" in last or "28" in last and "OSError" in last:
-                raise FlashFull(last) from None
-            raise UserError(f"the board reported: {last}") from None
-        except TransportError as e:
+            raise self._error(e.error_output) from None
+        except (TransportError, OSError) as e:
             raise UserError(f"lost the board on {self.port}: {e}") from None
 
     def eval_json(self, expr: str):
@@ -143,6 +427,8 @@ class DeviceFS:
 
     # ---- operations -------------------------------------------------------
     def info(self) -> dict:
+        if self.board:
+            return self.board
         return self.eval_json(
             "{'mpy': getattr(sys.implementation, '_mpy', 0), "
             "'version': list(sys.implementation.version[:3]), 'platform': sys.platform, "
@@ -158,6 +444,22 @@ class DeviceFS:
                 out[path] = digest
         return out
 
+    def status(self, with_config: bool = False) -> dict:
+        """The installed build, the digest of its files, /main.py's hash, free
+        flash (and /ringcue.json's text): one round trip."""
+        return self.eval_json(f"_rc_status({bool(with_config)})")
+
+    def seal(self, root: str, digest: str, boot_sha: str | None = None):
+        """Verify every file under root by sha256 on the board against
+        `digest` (tree_digest() of what it should hold), and /main.py against
+        boot_sha; only if all match, write root/MANIFEST.json. Returns None,
+        or {path: sha256 found} when something does not match."""
+        return self.eval_json(f"_rc_seal({root!r}, {digest!r}, {boot_sha!r})")
+
+    def switch(self, cur: str, new: str):
+        """/fw/previous = cur, /fw/current = new (one rename), old builds removed."""
+        self.exec(f"_rc_switch({cur!r}, {new!r})")
+
     def read_text(self, path: str):
         return self.eval_json(f"_rc_read({path!r})")
 
@@ -172,6 +474,10 @@ class DeviceFS:
 
     def copy(self, src: str, dst: str):
         self.exec(f"_rc_copy({src!r}, {dst!r})")
+
+    def copies(self, pairs: list[tuple[str, str]]):
+        if pairs:
+            self.exec(f"_rc_copies({[list(p) for p in pairs]!r})")
 
     def rename(self, src: str, dst: str):
         self.exec(f"os.rename({src!r}, {dst!r})")
@@ -191,6 +497,53 @@ class DeviceFS:
             self.exec("_rc_f.close()")
         self.exec(f"os.rename({part!r}, {path!r})")
 
+    def put_many(self, files: list[tuple[str, bytes]], progress=None) -> int:
+        """Write every (path, data) as put() does (path.part, renamed when
+        whole), in one compressed binary stream. Parent folders are made.
+        progress(n) gets raw bytes as the board acknowledges them. Returns
+        the bytes sent on the line."""
+        if not files:
+            return 0
+        if not self.board.get("deflate"):
+            for path, data in files:
+                self.mkdirs(path.rsplit("/", 1)[0] or "/")
+                self.put(path, data, progress)
+            return sum(len(d) for _, d in files)
+        # an 8 KB window where the RAM allows (smaller blocks compress less)
+        wbits = 13 if self.board.get("mem_free", 0) >= 48 * 1024 else 11
+        blob = b"".join(d for _, d in files)
+        pieces = stream_pieces(compress_blocks(blob, wbits))
+        spec = [[p, len(d)] for p, d in files]
+        wire = sum(len(p) for p in pieces) + 4
+        ser = self.t.serial
+        self._step()
+        try:
+            self.t.exec_raw_no_follow(f"_rc_recv({spec!r}, {wbits})")
+            acked = done = 0
+            for i, piece in enumerate(pieces):
+                while i - acked >= WINDOW:
+                    c = ser.read(1)
+                    if c != ACK:  # the receiver stopped (error) or the board is gone
+                        raise TransportError(f"upload interrupted (board sent {c!r})")
+                    acked += 1
+                    if progress:
+                        n = len(blob) * acked // len(pieces)
+                        progress(n - done)
+                        done = n
+                self._step()
+                ser.write(piece)
+            ser.write(b"0000")
+            out, err = self.t.follow(timeout=10)
+        except TransportError as e:
+            raise UserError(f"lost the board on {self.port}: {e}") from None
+        except OSError as e:
+            raise UserError(f"lost the board on {self.port}: {e}") from None
+        if err:
+            raise self._error(err.decode(errors="replace"))
+        if progress and done < len(blob):
+            progress(len(blob) - done)
+        return wire
+
     def soft_reset(self):
         """Leave raw REPL and soft-reset, so boot.py/main.py run."""
         try:
@@ -199,6 +552,15 @@ class DeviceFS:
             self.t.serial.write(b"\x04")
         except Exception as e:
             raise UserError(f"could not reset the board on {self.port}: {e}") from None
+
+
+def tree_digest(files: dict[str, str]) -> str:
+    """What _rc_digest computes on the board, from {path: sha256}."""
+    h = hashlib.sha256()
+    for p in sorted(files):
+        if p != "MANIFEST.json" and not p.endswith(".part"):
+            h.update(f"{p} {files[p]}\n".encode())
+    return h.hexdigest()
 
 
 class FlashFull(UserError):

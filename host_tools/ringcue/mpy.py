@@ -1,6 +1,7 @@
 """Compile firmware sources to .mpy with mpy-cross (what boards run: smaller,
 and no RAM spent compiling at boot)."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -21,9 +22,10 @@ def mpy_cross_exe() -> str:
 
 def compile_tree(src: Path, dst: Path, packages=("ringcue_core",),
                  source_prefix: str = "") -> list[Path]:
-    """Compile each package under src into dst (same layout). Returns outputs."""
-    outs = []
+    """Compile each package under src into dst (same layout). Returns outputs.
+    The compilers run side by side (one process per file)."""
     exe = mpy_cross_exe()
+    jobs = []
     for pkg in packages:
         for py in sorted((src / pkg).rglob("*.py")):
             rel = py.relative_to(src).with_suffix(".mpy")
@@ -31,9 +33,23 @@ def compile_tree(src: Path, dst: Path, packages=("ringcue_core",),
             out.parent.mkdir(parents=True, exist_ok=True)
             # -s: tracebacks on the board name the file as it is on the board
             name = source_prefix + rel.with_suffix(".py").as_posix()
-            proc = subprocess.run([exe, "-o", str(out), "-s", name,
-                                   str(py)], capture_output=True, text=True)
-            if proc.returncode != 0:
-                raise UserError(f"mpy-cross failed on {py}:\n{proc.stderr.strip()}")
+            jobs.append((py, out, [exe, "-o", str(out), "-s", name, str(py)]))
+    outs = []
+    running = []
+    width = max(2, 2 * (os.cpu_count() or 1))
+    try:
+        for i, (py, out, cmd) in enumerate(jobs):
+            running.append((py, subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
+                                                 stderr=subprocess.PIPE, text=True)))
             outs.append(out)
+            if len(running) >= width or i == len(jobs) - 1:
+                for py_done, proc in running:
+                    _, err = proc.communicate()
+                    if proc.returncode != 0:
+                        raise UserError(f"mpy-cross failed on {py_done}:\n{err.strip()}")
+                running = []
+    finally:
+        for _, proc in running:
+            proc.kill()
+            proc.wait()
     return outs

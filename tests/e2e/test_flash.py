@@ -1,12 +1,15 @@
 """`ringcue flash` on virtual boards: fresh, unchanged, one file changed,
 unplugged at every step, wrong board or MicroPython, full flash."""
 
+import random
 import shutil
+import sys
+import time
 
 import pytest
 
 from ringcue.client import BoardClient
-from ringcue.devicefs import DeviceFS
+from ringcue.devicefs import DeviceFS, sha256
 from ringcue.errors import UserError
 from ringcue.flash import build_firmware, build_id, check_device, confirm, flash
 from ringcue.sim.vboard import VirtualBoard
@@ -94,34 +97,36 @@ def test_full_flash_is_refused_before_anything_is_written(tmp_path, real_port):
 @pytest.mark.parametrize("part", range(4))
 def test_unplugged_at_every_step_the_board_boots_a_whole_firmware(
         part, tmp_path, firmware_image, v2, real_port, monkeypatch):
-    """Pull the cable (kill -9) after each of the flasher's board operations
-    in turn: the board then boots the old build or the new one, whole."""
+    """Pull the cable (kill -9) before each of the flasher's board operations
+    in turn (every command, and every piece of the upload stream): the board
+    then boots the old build or the new one, whole."""
     if real_port:
         pytest.skip("virtual boards only")
     old = firmware_image[1]
     files, new = v2
     k = part
     seen_end = False
+    cut_in = {}  # the flasher's operation each cut interrupted -> cuts
     while not seen_end:
         assert k < 400, "the flash never completed"
         vb = fresh_board(tmp_path, f"k{k}", firmware_image[0])
         calls = {"n": 0}
-        real_exec = DeviceFS.exec
 
-        def exec_then_unplug(self, code, _k=k, _vb=vb):
+        def unplug_at_step_k(self, _k=k, _vb=vb):
             if calls["n"] == _k:
                 _vb.power_cycle()
+                where = sys._getframe(1).f_code.co_name
+                cut_in[where] = cut_in.get(where, 0) + 1
                 raise UserError("cable pulled")
             calls["n"] += 1
-            return real_exec(self, code)
 
-        monkeypatch.setattr(DeviceFS, "exec", exec_then_unplug)
+        monkeypatch.setattr(DeviceFS, "_step", unplug_at_step_k)
         try:
             flash(vb.port, "sim", files=files)
             seen_end = True  # k was past the last operation: the flash completed
         except UserError:
             pass
-        monkeypatch.setattr(DeviceFS, "exec", real_exec)
+        monkeypatch.undo()
         try:
             got = whole_build_answers(vb, {old, new})
             if seen_end:
@@ -129,4 +134,67 @@ def test_unplugged_at_every_step_the_board_boots_a_whole_firmware(
         finally:
             vb.stop()
         k += 4
-    assert k > 60  # a flash is dozens of operations: all of them were cut points
+    # every command was a cut point, and so was every piece of the upload
+    # (17 KB compressed: over 15 pieces of 1 KB, a quarter of them per part)
+    assert cut_in.get("exec", 0) >= 1 and cut_in.get("put_many", 0) >= 4, cut_in
+
+
+def test_upload_stream_carries_every_byte_value(tmp_path, real_port):
+    """put_many: REPL control bytes, incompressible data over several
+    deflate blocks, a file across a block boundary, an empty file, new
+    folders: every file arrives whole (hashed on the board), no .part left."""
+    if real_port:
+        pytest.skip("virtual boards only")
+    rng = random.Random(5)
+    files = [
+        ("/t/ctl.bin", bytes(range(256)) * 40 + b"\x1b[\x1bA\x03\x03\x04\x01\x02\x05" * 50),
+        ("/t/noise.bin", rng.randbytes(20_000)),  # spans 3 blocks of 8 KB
+        ("/t/empty", b""),
+        ("/t/deep/er/text.py", b"print('hello')\n" * 300),
+    ]
+    with fresh_board(tmp_path, "u") as vb:
+        with DeviceFS(vb.port) as dev:
+            dev.enter()
+            progressed = []
+            wire = dev.put_many(files, progressed.append)
+            assert sum(progressed) == sum(len(d) for _, d in files)
+            assert wire < sum(len(d) for _, d in files)  # compressed, escapes and all
+            tree = dev.tree("/t")
+    assert tree == {p[3:]: sha256(d) for p, d in files}
+
+
+def test_a_corrupted_upload_is_caught_and_the_old_build_kept(
+        tmp_path, firmware_image, v2, real_port, monkeypatch):
+    """One byte changed on the way: verification on the board names the file,
+    nothing is switched, the board boots its old build."""
+    if real_port:
+        pytest.skip("virtual boards only")
+    import ringcue.devicefs as devicefs
+
+    real = devicefs.compress_blocks
+
+    def damaged(data, wbits):
+        data = bytearray(data)
+        data[-1] ^= 0x20  # the last file of the stream
+        return real(bytes(data), wbits)
+
+    monkeypatch.setattr(devicefs, "compress_blocks", damaged)
+    files, new = v2
+    with fresh_board(tmp_path, "c", firmware_image[0]) as vb:
+        with pytest.raises(UserError, match=r"verification failed for ringcue_fw/store\.mpy;"):
+            flash(vb.port, "sim", files=files)
+        assert whole_build_answers(vb, {firmware_image[1]}) == firmware_image[1]
+
+
+def test_flashing_again_at_once_while_the_board_restarts(tmp_path, firmware_image, real_port):
+    """A flash right after another one (no wait for the board to come back)
+    starts while the board reboots: a Ctrl-C lost in the reboot is sent
+    again, and every flash completes."""
+    if real_port:
+        pytest.skip("virtual boards only")
+    with fresh_board(tmp_path, "a", firmware_image[0]) as vb:
+        for i in range(4):
+            t0 = time.monotonic()
+            r = flash(vb.port, "sim")
+            assert (r.up_to_date or i == 0) and time.monotonic() - t0 < 10
+        assert confirm(vb.port, r.build)["build"] == r.build
