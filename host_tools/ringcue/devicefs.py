@@ -41,9 +41,26 @@ RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n"
 READ_TIMEOUT = 5.0  # no single read from the board waits longer than this
 ESCAPED = (1, 2, 3, 4, 5)  # REPL control bytes (Ctrl-A..E), sent as ESC + (b ^ 0x40)
 
+# A Pico's (RP2040) watchdog, once the firmware started it, survives the soft
+# reset into the raw REPL, where nothing feeds it: it would reset the board
+# about 8 s into our work. So, if its CTRL register says ENABLE, re-arm it and
+# feed it from a timer while we work. The soft reset that starts the new
+# firmware stops the timer; the firmware re-arms at once on a Pico (app.py).
+# Other boards can't say whether theirs runs (docs/hardware.md).
+KEEP_WDT_FED = (
+    "def _rc_keep_wdt(m):\n"
+    " global _rc_wt\n"
+    " import machine\n"
+    " if 'RP2040' in m and machine.mem32[0x40058000] & 0x40000000:\n"
+    "  w = machine.WDT(timeout=8000)\n"
+    "  _rc_wt = machine.Timer(-1, period=1000, callback=lambda t: w.feed())\n"
+)
+
 # Probe, before anything else: what the board is, and whether it has deflate.
 _PROBE = (
-    "import os, sys, json, gc\n"
+    KEEP_WDT_FED
+    + "import os, sys, json, gc\n"
+    "try:\n _rc_keep_wdt(os.uname().machine)\nexcept Exception:\n pass\n"
     "try:\n import deflate, io\n _rc_z = 1\nexcept ImportError:\n _rc_z = 0\n"
     "gc.collect()\n"
     "print(json.dumps({'mpy': getattr(sys.implementation, '_mpy', 0), "

@@ -1,0 +1,52 @@
+"""The flasher keeps a running Pico watchdog fed in the raw REPL. Runs the
+flasher's on-board snippet inside MicroPython on the recording fake
+`machine` (tests/mp/fake_port), since no Pico is attached here."""
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from ringcue.devicefs import KEEP_WDT_FED
+from ringcue.paths import micropython_exe
+
+FAKE = Path(__file__).resolve().parent / "mp" / "fake_port"
+PICO = "Raspberry Pi Pico with RP2040"
+
+SCRIPT = KEEP_WDT_FED + """
+import json, machine, sys
+machine.MEM[0x40058000] = int(sys.argv[2])
+_rc_keep_wdt(sys.argv[1])
+for t in machine.TIMERS:
+    t.fire()
+    t.fire()
+print(json.dumps(machine.LOG))
+"""
+
+
+def run(machine_name, ctrl):
+    proc = subprocess.run([micropython_exe(), "-c", SCRIPT, machine_name, str(ctrl)],
+                          env={"MICROPYPATH": str(FAKE), "FAKE_PORT": "rp2"},
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    return [tuple(x) for x in json.loads(proc.stdout)]
+
+
+@pytest.mark.micropython
+def test_a_running_pico_watchdog_is_fed_while_the_flasher_works():
+    log = run(PICO, 0x40000000 | 0x7FFF)  # ENABLE set (other CTRL bits too)
+    assert log == [("mem32", 0x40058000), ("wdt", 8000), ("timer", -1, 1, 1000),
+                   ("feed",), ("feed",)]
+
+
+@pytest.mark.micropython
+@pytest.mark.parametrize("machine_name, ctrl, reads", [
+    (PICO, 0, True),  # the firmware never started it: leave it off
+    (PICO, 0x3FFFFFFF, True),  # every bit but ENABLE
+    ("ESP32C3 module with ESP32C3", 0x40000000, False),  # not an RP2040: never read memory
+    ("Raspberry Pi Pico2 with RP2350", 0x40000000, False),  # its watchdog lives elsewhere
+])
+def test_nothing_is_started_otherwise(machine_name, ctrl, reads):
+    log = run(machine_name, ctrl)
+    assert log == ([("mem32", 0x40058000)] if reads else [])
