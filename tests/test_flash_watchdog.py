@@ -17,7 +17,7 @@ PICO = "Raspberry Pi Pico with RP2040"
 SCRIPT = KEEP_WDT_FED + """
 import json, machine, sys
 machine.MEM[0x40058000] = int(sys.argv[2])
-_rc_keep_wdt(sys.argv[1])
+_rc_keep_wdt(sys.argv[1], int(sys.argv[3]))
 for t in machine.TIMERS:
     t.fire()
     t.fire()
@@ -25,8 +25,9 @@ print(json.dumps(machine.LOG))
 """
 
 
-def run(machine_name, ctrl):
-    proc = subprocess.run([micropython_exe(), "-c", SCRIPT, machine_name, str(ctrl)],
+def run(machine_name, ctrl, window_ms=600_000):
+    proc = subprocess.run([micropython_exe(), "-c", SCRIPT, machine_name, str(ctrl),
+                           str(window_ms)],
                           env={"MICROPYPATH": str(FAKE), "FAKE_PORT": "rp2"},
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr + proc.stdout
@@ -38,6 +39,15 @@ def test_a_running_pico_watchdog_is_fed_while_the_flasher_works():
     log = run(PICO, 0x40000000 | 0x7FFF)  # ENABLE set (other CTRL bits too)
     assert log == [("mem32", 0x40058000), ("wdt", 8000), ("timer", -1, 1, 1000),
                    ("feed",), ("feed",)]
+
+
+@pytest.mark.micropython
+def test_the_feeding_stops_after_its_window():
+    """A flash abandoned halfway must not keep the Pico out of its firmware
+    for ever: once the window is over the timer stops instead of feeding."""
+    log = run(PICO, 0x40000000, window_ms=0)
+    assert log == [("mem32", 0x40058000), ("wdt", 8000), ("timer", -1, 1, 1000),
+                   ("timer_deinit", -1)]  # and the second period finds it stopped
 
 
 @pytest.mark.micropython

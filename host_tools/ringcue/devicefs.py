@@ -47,13 +47,21 @@ ESCAPED = (1, 2, 3, 4, 5)  # REPL control bytes (Ctrl-A..E), sent as ESC + (b ^ 
 # feed it from a timer while we work. The soft reset that starts the new
 # firmware stops the timer; the firmware re-arms at once on a Pico (app.py).
 # Other boards can't say whether theirs runs (docs/hardware.md).
+# The feeding stops after 10 minutes, like the firmware's own window at the
+# REPL: a flash abandoned halfway then ends in a reset back into a firmware.
 KEEP_WDT_FED = (
-    "def _rc_keep_wdt(m):\n"
+    "def _rc_keep_wdt(m, ms=600000):\n"
     " global _rc_wt\n"
-    " import machine\n"
+    " import machine, time\n"
     " if 'RP2040' in m and machine.mem32[0x40058000] & 0x40000000:\n"
     "  w = machine.WDT(timeout=8000)\n"
-    "  _rc_wt = machine.Timer(-1, period=1000, callback=lambda t: w.feed())\n"
+    "  end = time.ticks_add(time.ticks_ms(), ms)\n"
+    "  def feed(t):\n"
+    "   if time.ticks_diff(end, time.ticks_ms()) > 0:\n"
+    "    w.feed()\n"
+    "   else:\n"
+    "    t.deinit()\n"
+    "  _rc_wt = machine.Timer(-1, period=1000, callback=feed)\n"
 )
 
 # Probe, before anything else: what the board is, and whether it has deflate.
@@ -302,6 +310,16 @@ def stream_pieces(blocks: list[bytes]) -> list[bytes]:
     return pieces
 
 
+def piece_rests(blocks: list[bytes]) -> list[int]:
+    """For each piece of stream_pieces(blocks): how many bytes of its block
+    are still to come after it (what must follow to end the stream early)."""
+    rests = []
+    for z in blocks:
+        n = len(escape(z))
+        rests += [n - min(i + PIECE, n) for i in range(0, n, PIECE)]
+    return rests
+
+
 class DeviceFS:
     def __init__(self, port: str, baud: int = 115200):
         self.port = port
@@ -368,8 +386,12 @@ class DeviceFS:
             tries += 1
             ser.write(b"\r\x03")
             ser.timeout = 0
-            while ser.read(4096):  # what the firmware printed before
-                pass
+            drained = 0  # what the firmware printed before; bounded, in case
+            while drained < 65536 and time.monotonic() < end:  # it never stops
+                n = len(ser.read(4096))
+                if not n:
+                    break
+                drained += n
             ser.timeout = READ_TIMEOUT
             ser.write(b"\r\x01")
             left = end - time.monotonic()
@@ -529,10 +551,13 @@ class DeviceFS:
         # an 8 KB window where the RAM allows (smaller blocks compress less)
         wbits = 13 if self.board.get("mem_free", 0) >= 48 * 1024 else 11
         blob = b"".join(d for _, d in files)
-        pieces = stream_pieces(compress_blocks(blob, wbits))
+        blocks = compress_blocks(blob, wbits)
+        pieces = stream_pieces(blocks)
         spec = [[p, len(d)] for p, d in files]
         wire = sum(len(p) for p in pieces) + 4
         ser = self.t.serial
+        rests = piece_rests(blocks)
+        sent, ended = -1, False  # the last piece on the line; the end marker sent
         self._step()
         try:
             self.t.exec_raw_no_follow(f"_rc_recv({spec!r}, {wbits})")
@@ -549,17 +574,34 @@ class DeviceFS:
                         done = n
                 self._step()
                 ser.write(piece)
+                sent = i
             ser.write(b"0000")
+            ended = True
             out, err = self.t.follow(timeout=10)
-        except TransportError as e:
-            raise UserError(f"lost the board on {self.port}: {e}") from None
-        except OSError as e:
-            raise UserError(f"lost the board on {self.port}: {e}") from None
+        except BaseException as e:  # Ctrl-C here, a lost ACK, a cable pulled
+            self._abort_upload(0 if ended else rests[sent] if sent >= 0 else 0, ended)
+            if isinstance(e, (TransportError, OSError)):
+                raise UserError(f"lost the board on {self.port}: {e}") from None
+            raise
         if err:
             raise self._error(err.decode(errors="replace"))
         if progress and done < len(blob):
             progress(len(blob) - done)
         return wire
+
+    def _abort_upload(self, rest: int, ended: bool):
+        """End the board's receiver when we stop halfway, so the soft reset
+        that follows reaches the REPL instead of being read as upload data:
+        fill the current block with zeros (they fail to inflate), send the
+        end marker, and wait for the raw REPL's prompt. The half-sent files
+        stay .part files in a build that is never switched to. (Ctrl-C would
+        be simpler, but the unix port does not interrupt a blocking read.)"""
+        try:
+            if not ended:
+                self.t.serial.write(b"\0" * rest + b"0000")
+            self._read_until(b"\x04>", 5.0)
+        except Exception:  # noqa: BLE001 - the board is gone: nothing to stop
+            pass
 
     def soft_reset(self):
         """Leave raw REPL and soft-reset, so boot.py/main.py run."""

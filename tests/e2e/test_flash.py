@@ -198,3 +198,28 @@ def test_flashing_again_at_once_while_the_board_restarts(tmp_path, firmware_imag
             r = flash(vb.port, "sim")
             assert (r.up_to_date or i == 0) and time.monotonic() - t0 < 10
         assert confirm(vb.port, r.build)["build"] == r.build
+
+
+def test_ctrl_c_during_the_upload_puts_the_old_firmware_back_to_work(
+        tmp_path, firmware_image, v2, real_port, monkeypatch):
+    """The technician presses Ctrl-C halfway through the upload (the board is
+    not unplugged): the flasher stops the board's receiver, the board
+    restarts its old build, and it answers again at once."""
+    if real_port:
+        pytest.skip("virtual boards only")
+    files, new = v2
+    pieces = {"n": 0}
+
+    def ctrl_c_on_the_4th_piece(self):
+        if sys._getframe(1).f_code.co_name == "put_many":
+            pieces["n"] += 1
+            if pieces["n"] == 4:
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(DeviceFS, "_step", ctrl_c_on_the_4th_piece)
+    with fresh_board(tmp_path, "i", firmware_image[0]) as vb:
+        with pytest.raises(KeyboardInterrupt):
+            flash(vb.port, "sim", files=files)
+        monkeypatch.undo()
+        assert pieces["n"] == 4  # it was stopped inside the upload
+        assert whole_build_answers(vb, {firmware_image[1]}) == firmware_image[1]
