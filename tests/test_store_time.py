@@ -66,3 +66,15 @@ def test_a_boot_never_synced_stays_unsynced(tmp_path):
     assert s.place_in_time("dev") == 2
     assert {c["clock"] for c in s.calls()} == {"unsynced"}
     s.close()
+
+
+def test_a_record_stamped_a_little_earlier_than_the_one_before(tmp_path):
+    # the sync is logged "now"; the call that follows carries its ring's
+    # earlier time (10 ms before): neither it nor later calls jump 12.4 days
+    events = [(5000, "sync"), (4990, "call"), (6000, "call"),
+              (5000 + 8 * DAY, "call")]  # and a forward gap past the half-period
+    s = store_with(tmp_path, log(events))
+    assert s.place_in_time("dev") == 0
+    assert [c["wall_ms"] for c in s.calls()] == [SYNC_UNIX - 10, SYNC_UNIX + 1000,
+                                                 SYNC_UNIX + 8 * DAY]
+    s.close()

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from ringcue_core import logfmt
-from ringcue_core.ticks import TICKS_MAX, tdiff
+from ringcue_core.ticks import TICKS_PERIOD, tdiff
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS devices (
@@ -155,6 +155,9 @@ class Store:
             yield dict(zip(cols, row))
 
 
+_STEP_BACK_MS = 60_000
+
+
 def _unwrapped_walls(records, syncs: dict):
     """For one boot: seq -> wall-clock ms (or None), from its records' (seq,
     ticks) in sequence order and its time syncs {seq: (ticks, unix_ms)}."""
@@ -166,7 +169,12 @@ def _unwrapped_walls(records, syncs: dict):
             runs.append({})
             u = 0
         else:
-            u += (ticks - prev_ticks) & TICKS_MAX  # time only moves forward
+            # Forward, except that a record may carry a slightly earlier time
+            # than the one before it (a call stamped with its edge's time,
+            # logged after a sync stamped "now"): a small step back is real,
+            # a large one is a wrap (a gap of 6.2 to 12.4 days).
+            d = tdiff(ticks, prev_ticks)
+            u += d + TICKS_PERIOD if d < -_STEP_BACK_MS else d
         runs[-1][seq] = (u, ticks)
         prev_seq, prev_ticks = seq, ticks
     fallback = syncs[min(syncs)] if syncs else None  # the boot's first sync
