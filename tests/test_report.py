@@ -317,3 +317,62 @@ def test_format_follows_the_out_extension(hand, tmp_path):
     assert code == 0 and (tmp_path / "r.htm").read_text().startswith("<!doctype html>")
     code, out = run("report", "--db", hand.path, "--out", str(tmp_path / "r.pdf"))
     assert code == 2 and "cannot tell the format" in out
+
+
+def test_bad_paths_are_clear_errors(hand, tmp_path):
+    code, out = run("report", "--db", hand.path, "--out", str(tmp_path / "no" / "r.html"))
+    assert code == 2 and "no such folder" in out
+    code, out = run("report", "--db", str(tmp_path))  # a folder
+    assert code == 2 and "cannot use this as a ringcue store" in out
+    junk = tmp_path / "notes.txt"
+    junk.write_text("not a database " * 100)
+    code, out = run("report", "--db", str(junk))
+    assert code == 2 and "cannot use this as a ringcue store" in out
+    code, out = run("sim", "fleet", "--db", str(tmp_path / "no" / "f.db"))
+    assert code == 2 and "cannot use this as a ringcue store" in out
+    code, out = run("report", "--db", hand.path, "--from", "2030-01-01")
+    assert code == 2 and "no calls in the store for that selection" in out
+
+
+def test_a_weekend_has_no_office_hours(tmp_path):
+    db = tmp_path / "f.db"
+    with pytest.raises(ValueError, match="only a weekend"):
+        s = Store(db)
+        try:
+            fleetgen.generate(s.db, desks=1, calls=10, days=1, end=dt.date(2026, 11, 22))
+        finally:
+            s.close()
+
+
+@pytest.mark.parametrize("tz", ["Europe/London", "America/New_York", "Australia/Lord_Howe"])
+def test_round_the_clock_calls_across_daylight_saving_changes(tmp_path, tz):
+    """Calls at any minute of the weeks around both 2026 clock changes (Lord
+    Howe moves by half an hour): every call in the right local hour and day."""
+    import random
+
+    s = Store(tmp_path / "dst.db")
+    rnd = random.Random(7)
+    seq = 0
+    for lo, hi in ((ms(2026, 3, 20, 0), ms(2026, 4, 10, 0)),
+                   (ms(2026, 10, 20, 0), ms(2026, 11, 8, 0))):
+        for _ in range(3000):
+            seq += 1
+            rings = rnd.randint(1, 6)
+            add(s.db, "A", seq, rnd.randrange(lo, hi), rings,
+                rnd.choice(("answered", "abandoned", "unknown")), answer=rings * 3000)
+    s.db.commit()
+    r = report.build(s.db, tz=tz)
+    want = _recount(s, tz)["Front"]
+    f = r.desks["Front"]
+    heat = Counter()
+    for d in range(7):
+        for h in range(24):
+            heat[d, h, True] += f.heat_ok[d][h]
+            heat[d, h, False] += f.heat_calls[d][h] - f.heat_ok[d][h]
+    assert +heat == +want["heat"]
+    daily = Counter()
+    for day, (n, ok) in f.daily.items():
+        daily[day, True] += ok
+        daily[day, False] += n - ok
+    assert +daily == +want["daily"]
+    s.close()

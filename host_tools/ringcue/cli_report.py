@@ -88,49 +88,59 @@ def report(desks, start, end, fmt, out, target, exclude_short_abandons, with_cal
         fmt = EXTENSIONS.get(ext, "text")
     if fmt in ("html", "xlsx") and not out:
         out = Path(f"ringcue-report.{fmt}")
+    if out and not out.resolve().parent.is_dir():
+        raise UserError(f"{out.parent}: no such folder")
     path = Path(db) if db else default_path()
     if not path.exists():
         raise UserError(f"{path}: no call logs yet; pull some with `ringcue logs pull`")
     store = Store(path)
     try:
-        if desks:
-            _check_desks(store, desks)
-        args = dict(desks=desks, start=start, end=end, tz=tz)
-        if fmt in ("csv", "json"):
-            write_raw(store, fmt, out, args)
-            return
-        from .report import build
-
-        r = build(store.db, target=target, short_abandons=not exclude_short_abandons, **args)
-        if not r.desks:
-            raise UserError("no calls in the store for that selection")
-        if fmt == "text":
-            from rich.console import Console
-
-            from .report_text import show
-
-            if out:  # plain text in a file, as wide as the table needs
-                with open(out, "w", encoding="utf-8") as f:
-                    show(r, Console(file=f, width=100, color_system=None))
-                _done(out, r)
-            else:
-                show(r)
-        elif fmt == "html":
-            from .report_html import render
-
-            out.write_text(render(r), encoding="utf-8")
-            _done(out, r)
-        else:
-            from .report import raw_rows
-            from .report_xlsx import write
-
-            dropped = write(r, out, raw_rows(store.db, **args) if with_calls else None)
-            _done(out, r)
-            if dropped:
-                click.echo(f"note: {dropped:,} calls did not fit on Excel's Calls sheet "
-                           "(1,048,575 rows); use --format csv for all of them", err=True)
+        _report(store, desks, start, end, fmt, out, target, exclude_short_abandons,
+                with_calls, tz)
+    except OSError as e:  # the output file: permissions, a full disk
+        raise UserError(f"cannot write {out or 'the report'}: {e.strerror or e}") from None
     finally:
         store.close()
+
+
+def _report(store, desks, start, end, fmt, out, target, exclude_short_abandons, with_calls,
+            tz):
+    if desks:
+        _check_desks(store, desks)
+    args = dict(desks=desks, start=start, end=end, tz=tz)
+    if fmt in ("csv", "json"):
+        write_raw(store, fmt, out, args)
+        return
+    from .report import build
+
+    r = build(store.db, target=target, short_abandons=not exclude_short_abandons, **args)
+    if not r.fleet.offered():
+        raise UserError("no calls in the store for that selection")
+    if fmt == "text":
+        from rich.console import Console
+
+        from .report_text import show
+
+        if out:  # plain text in a file, as wide as the table needs
+            with open(out, "w", encoding="utf-8") as f:
+                show(r, Console(file=f, width=100, color_system=None))
+            _done(out, r)
+        else:
+            show(r)
+    elif fmt == "html":
+        from .report_html import render
+
+        out.write_text(render(r), encoding="utf-8")
+        _done(out, r)
+    else:
+        from .report import raw_rows
+        from .report_xlsx import write
+
+        dropped = write(r, out, raw_rows(store.db, **args) if with_calls else None)
+        _done(out, r)
+        if dropped:
+            click.echo(f"note: {dropped:,} calls did not fit on Excel's Calls sheet "
+                       "(1,048,575 rows); use --format csv for all of them", err=True)
 
 
 def _check_desks(store, desks):
@@ -145,7 +155,9 @@ def _check_desks(store, desks):
 
 
 def _done(out: Path, r):
-    click.echo(f"wrote {out} ({len(r.desks)} desks, {r.fleet.offered():,} calls)", err=True)
+    n = len(r.desks)
+    click.echo(f"wrote {out} ({n} desk{'' if n == 1 else 's'}, "
+               f"{r.fleet.offered(r.short_abandons):,} calls)", err=True)
 
 
 def write_raw(store, fmt, out, args):

@@ -218,6 +218,10 @@ def fleet(desks, calls, days, seed, db):
             task = prog.add_task("calls", total=calls)
             generate(store.db, desks=desks, calls=calls, days=days, seed=seed,
                      progress=lambda n: prog.update(task, completed=n))
+    except ValueError as e:  # e.g. only a weekend in --days
+        store.close()
+        db.unlink(missing_ok=True)
+        raise UserError(str(e)) from None
     finally:
         store.close()
     click.echo(f"{db}: {calls:,} synthetic calls over {desks} desks and {days} days")

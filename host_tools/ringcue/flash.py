@@ -81,12 +81,15 @@ _COMPLETE = "COMPLETE.json"
 def _cached_build(cache: Path) -> dict[str, bytes] | None:
     """The cached files, if the entry is whole and every file still has the
     hash recorded when it was cached; else None (compile again)."""
+    if not cache.exists():
+        return None
     try:
         index = json.loads((cache / _COMPLETE).read_text())
         files = {p: (cache / p).read_bytes() for p in index}
-    except (OSError, ValueError):
-        return None
-    if any(sha256(files[p]) != h for p, h in index.items()):
+        if any(sha256(files[p]) != h for p, h in index.items()):
+            raise ValueError("damaged")
+    except (OSError, ValueError):  # damaged: drop it, or it could never be replaced
+        shutil.rmtree(cache, ignore_errors=True)
         return None
     try:
         os.utime(cache)  # recently used: pruned last

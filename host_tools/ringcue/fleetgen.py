@@ -46,6 +46,8 @@ def generate(db, desks: int = 50, calls: int = 1_000_000, days: int = 365, seed:
                 t = dt.datetime.combine(day, dt.time(hour), zone)
                 slots.append(int(t.timestamp() * 1000))
                 weights.append(w)
+    if not slots:
+        raise ValueError(f"no office hours in the {days} days up to {end} (only a weekend)")
     cum = _cumulate(weights)
     pulled = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(7), zone).timestamp()
     names = desk_names(desks)
@@ -101,9 +103,11 @@ def _call(rnd, dev, desk, seq, wall, hook, skill):
     alarm = rings >= 4 or (not answered and rings >= 3)
     alarm_ms = None
     if alarm:
-        on = 3 * RING_PERIOD_MS - 1000 + 1000  # ring 3 ends, + the 1 s of silence
+        on = 2 * RING_PERIOD_MS + 1000 + 600  # ring 3's burst ends, + the uk profile's 0.6 s
         alarm_ms = (ans - on) if answered else (rings * RING_PERIOD_MS + 4000 - on)
         alarm_ms = max(alarm_ms, 0)
+    if not hook:
+        ans = None  # without hook sense nobody is seen answering
     outcome = ("answered" if answered else "abandoned") if hook else "unknown"
     talk = int(60_000 * math.exp(rnd.gauss(0.5, 0.8))) if hook and answered else None
     return (dev, seq, desk, 1, seq * 60_000, rings, outcome, ans, int(rings >= 2), int(alarm),

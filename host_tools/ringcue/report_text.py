@@ -73,7 +73,8 @@ def show(r: Report, console: Console | None = None):
     restarts = sum(q.restarts for q in r.quality.values())
     if notes or restarts:
         con.print("\n[bold]Data quality[/] (whole logs)")
-        con.print(f"  {restarts} restarts (power cuts, resets, re-flashes) on "
-                  f"{sum(1 for q in r.quality.values() if q.restarts)} desks")
+        on = sum(1 for q in r.quality.values() if q.restarts)
+        con.print(f"  {restarts} restart{'' if restarts == 1 else 's'} (power cuts, resets, "
+                  f"re-flashes) on {on} desk{'' if on == 1 else 's'}")
         for n in notes:
             con.print(n)

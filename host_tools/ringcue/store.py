@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 from ringcue_core import logfmt
+
+from .errors import UserError
 from ringcue_core.ticks import TICKS_PERIOD, tdiff
 
 SCHEMA = """
@@ -46,10 +48,13 @@ def default_path() -> Path:
 class Store:
     def __init__(self, path: str | Path | None = None):
         self.path = str(path or default_path())
-        self.db = sqlite3.connect(self.path)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
+        try:
+            self.db = sqlite3.connect(self.path)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as e:  # a folder, another file, no such folder
+            raise UserError(f"{self.path}: cannot use this as a ringcue store ({e})") from None
         cols = {r[1] for r in self.db.execute("PRAGMA table_info(calls)")}
         if "alarm_ms" not in cols:  # a store made before calls carried the alarm's length
             self.db.execute("ALTER TABLE calls ADD COLUMN alarm_ms INTEGER")

@@ -160,7 +160,9 @@ class VirtualBoard:
     # ---- lifecycle -------------------------------------------------------
     def start(self):
         if self._thread is not None:
-            raise RuntimeError(f"virtual board {self.name} is already started")
+            raise RuntimeError(f"virtual board {self.name} was stopped; make a new "
+                               "VirtualBoard to start it again" if self._stopping else
+                               f"virtual board {self.name} is already started")
         if not self.image.exists() or self.image.stat().st_size != self.flash_kb * 1024:
             with open(self.image, "wb") as f:
                 f.write(b"\xff" * (self.flash_kb * 1024))  # erased flash
