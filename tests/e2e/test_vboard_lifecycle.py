@@ -39,7 +39,7 @@ def test_started_board_used_as_context_manager_runs_once_and_stops_whole(tmp_pat
     assert not bridges[0].is_alive()
     assert not any(_alive(p) for p in pids)
     vb.stop()  # a second stop() closes nothing twice
-    with pytest.raises(RuntimeError, match="already started"):
+    with pytest.raises(RuntimeError, match="was stopped; make a new VirtualBoard"):
         vb.start()
 
 
