@@ -156,7 +156,9 @@ def run(speed: float = 3.0, workdir: Path | None = None, console: Console | None
             store.close()
         console.rule(f"done in {time.monotonic() - t_start:.0f}s")
         console.print("Next: [bold]make test[/] runs the suite; see README.md for technicians, "
-                      "managers and developers.")
+                      "managers and developers. A fleet's report, made up: [bold].venv/bin/"
+                      "ringcue sim fleet --db /tmp/fleet.db[/] then [bold].venv/bin/ringcue "
+                      "report --db /tmp/fleet.db --out fleet.html[/]")
         return 0
     finally:
         vb.stop()
