@@ -228,7 +228,14 @@ def test_xlsx_holds_the_same_figures(hand, tmp_path):
     assert code == 0
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["Summary", "Rings to answer", "Hour x weekday", "Daily",
-                             "Data quality", "Calls"]
+                             "Daily by desk", "Data quality", "Calls"]
+    by_desk = list(wb["Daily by desk"].iter_rows(values_only=True))
+    assert by_desk[0] == ("date", "Front", "Back")  # worst first
+    assert by_desk[1][0].date() == dt.date(2026, 3, 23) and by_desk[1][1:] == (0.5, 2 / 3)
+    # the 24th: no calls at Front; Back's one call stopped ringing during ring 1
+    # (no hook sense: counted as by ring 3, as in the headline)
+    assert by_desk[2][1:] == (None, 1)
+
     rows = list(wb["Summary"].iter_rows(min_row=4, values_only=True))
     head = rows[0]
     table = {r[0]: dict(zip(head, r)) for r in rows[1:]}

@@ -56,6 +56,7 @@ def write(r: Report, path, rows=None) -> int:
     _distribution(wb, r.fleet, bold, pct)
     _heatmap(wb, r, bold)
     _daily(wb, r, bold, pct)
+    _daily_by_desk(wb, r, bold, pct)
 
     ws = wb.add_worksheet("Data quality")
     ws.write_row(0, 0, ["desk", "hook sense", "restarts", "faults", "gaps", "records in gaps",
@@ -149,6 +150,27 @@ def _daily(wb, r: Report, bold, pct):
         chart.set_title({"name": "Daily trend (all desks)"})
         chart.set_x_axis({"date_axis": True, "num_format": "mmm d"})
         ws.insert_chart(1, 6, chart, {"x_scale": 2})
+
+
+def _daily_by_desk(wb, r: Report, bold, pct):
+    """% answered by ring 3 per day (rows) and desk (columns, worst first),
+    blank where a desk had no calls that day."""
+    ws = wb.add_worksheet("Daily by desk")
+    desks = r.ranking()
+    ws.write(0, 0, "date", bold)
+    ws.write_row(0, 1, desks, bold)
+    date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+    days = sorted({d for f in r.desks.values() for d in f.daily})
+    for i, day in enumerate(days, 1):
+        ws.write_datetime(i, 0, _as_datetime(day), date_fmt)
+        for j, desk in enumerate(desks, 1):
+            n, ok = r.desks[desk].daily.get(day, (0, 0))
+            if n:
+                ws.write(i, j, ok / n, pct)
+    if days and desks:
+        ws.conditional_format(1, 1, len(days), len(desks), {"type": "3_color_scale"})
+    ws.set_column(1, len(desks), 12)
+    ws.freeze_panes(1, 1)
 
 
 def _as_datetime(day):
