@@ -383,3 +383,13 @@ def test_round_the_clock_calls_across_daylight_saving_changes(tmp_path, tz):
         daily[day, False] += n - ok
     assert +daily == +want["daily"]
     s.close()
+
+
+def test_latest_missed_calls_listed_per_desk(hand):
+    r = report.build(hand.db, tz="Europe/London")
+    assert r.desks["Front"].missed_recent == [(ms(2026, 3, 23, 10, 45), 4),
+                                              (ms(2026, 3, 23, 10, 30), 1)]
+    assert r.desks["Back"].missed_recent == []  # no hook sense: nobody is known to give up
+    html = render(r)
+    assert "Latest missed calls" in html and "Mon 2026-03-23 10:45" in html
+    assert "gave up on ring 1" in html

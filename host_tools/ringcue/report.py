@@ -36,6 +36,7 @@ CATEGORY_LABELS = {
     "stopped_by_3": "no hook sense: stopped by ring 3", "stopped_late":
         "no hook sense: rang 4+"}
 RING_BINS = (1, 2, 3, 4, 5, 6)  # 6 = "6 or more"
+MISSED_LIST = 15  # the latest missed calls listed per desk
 # Answer and alarm times are binned: percentiles are exact to 0.1 s. The last
 # bins collect everything from 204.6 s (answers) and 102.2 s (alarms) on, so a
 # percentile that falls there reads low; the max is always exact.
@@ -79,6 +80,7 @@ class Figures:
     alarm_max_ms: int | None = None
     alarms_cleared_by_answer: int = 0
     talk_calls: int = 0
+    missed_recent: list = field(default_factory=list)  # [(wall_ms or None, rings)], newest first
     talk_ms: int = 0
     heat_calls: list = field(default_factory=lambda: [[0] * 24 for _ in range(7)])
     heat_ok: list = field(default_factory=lambda: [[0] * 24 for _ in range(7)])
@@ -376,6 +378,13 @@ def build(db: sqlite3.Connection, desks=(), start=None, end=None, tz: str | None
         f.alarms_cleared_by_answer += cleared or 0
         f.talk_calls += talk_n
         f.talk_ms += talk_ms or 0
+        # 4. the latest missed calls, for the list a manager calls back from
+        f.missed_recent += db.execute(
+            f"SELECT wall_ms, rings {sel} AND outcome='abandoned' ORDER BY seq DESC LIMIT ?",
+            sargs + [MISSED_LIST]).fetchall()
+    for f in figs.values():  # a desk with several boards: their newest first
+        f.missed_recent.sort(key=lambda m: -1 if m[0] is None else m[0], reverse=True)
+        del f.missed_recent[MISSED_LIST:]
     first = last = None
     for f in figs.values():
         if f.daily:

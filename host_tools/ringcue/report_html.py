@@ -238,6 +238,32 @@ def _quality_row(desk: str, q: Quality, f: Figures) -> str:
             f"<td>{escape(', '.join(sorted(q.firmware)) or '–')}</td><td>{last}</td></tr>")
 
 
+def _missed_list(f: Figures, r: Report) -> str:
+    """The desk's latest missed calls (callers who gave up), newest first."""
+    if not f.missed_recent:
+        return ""
+    zone = _zone(r.tz)
+    rows = []
+    for wall, rings in f.missed_recent:
+        when = (dt.datetime.fromtimestamp(wall / 1000, zone).strftime("%a %Y-%m-%d %H:%M")
+                if wall is not None else "no wall-clock time")
+        note = "gave up on ring 1" if rings <= 1 else ""
+        rows.append(f"<tr><td>{when}</td><td>{rings}</td><td>{note}</td></tr>")
+    more = f.counts["missed"] + f.counts["short_abandon"] - len(rows)
+    tail = f'<p class="none">and {more:,} earlier (all in --format csv)</p>' if more > 0 else ""
+    return (f'<h3>Latest missed calls</h3><table class="dq"><tr><th>when</th><th>rings</th>'
+            f'<th></th></tr>{"".join(rows)}</table>{tail}')
+
+
+def _zone(name):
+    from zoneinfo import ZoneInfo
+
+    try:
+        return ZoneInfo(name)
+    except Exception:  # noqa: BLE001 - the report's zone came from the system
+        return dt.timezone.utc
+
+
 CSS = """
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;color:#222;margin:24px;
 max-width:1100px}
@@ -284,9 +310,11 @@ def render(r: Report) -> str:
             f'<section class="desk" id="desk-{escape(d)}"><h3>{escape(d)}</h3>'
             f'<div class="row"><div>{_headline(df, r)}{_figures_table(df, r)}</div>'
             f'<div>{svg_distribution(df)}</div></div>'
-            f'<div class="row"><div>{svg_heatmap(df, r.target, "calls")}</div>'
-            f'<div>{svg_heatmap(df, r.target, "compliance")}</div></div>'
-            f'{svg_trend(df, r.target)}</section>')
+            f'<div class="row"><div><div class="note">calls</div>'
+            f'{svg_heatmap(df, r.target, "calls")}</div>'
+            f'<div><div class="note">% answered by ring 3</div>'
+            f'{svg_heatmap(df, r.target, "compliance")}</div></div>'
+            f'{svg_trend(df, r.target)}{_missed_list(df, r)}</section>')
     unknown_note = ""
     if f.unknown:
         unknown_note = (
