@@ -1,9 +1,9 @@
 """The managers' report: is every desk answering by the 3rd ring?
 
-All figures come from a handful of GROUP BY queries over the store, so a
-report over a million calls reads each call once inside SQLite and holds only
-aggregates in Python (memory does not grow with the number of calls). The
-renderers (terminal, HTML, XLSX) and the raw-row exports read a `Report`.
+All figures come from one read of each board's calls (see build()), so a
+report over a million calls holds only aggregates in Python: memory does not
+grow with the number of calls. The renderers (terminal, HTML, XLSX) read a
+`Report`; the per-call exports stream raw_rows().
 
 How a call is counted (the rule is printed in every report):
 
@@ -81,8 +81,8 @@ class Figures:
     alarm_max_ms: int | None = None
     alarms_cleared_by_answer: int = 0
     talk_calls: int = 0
-    missed_recent: list = field(default_factory=list)  # [(wall_ms or None, rings)], newest first
     talk_ms: int = 0
+    missed_recent: list = field(default_factory=list)  # [(wall_ms or None, rings)], newest first
     heat_calls: list = field(default_factory=lambda: [[0] * 24 for _ in range(7)])
     heat_ok: list = field(default_factory=lambda: [[0] * 24 for _ in range(7)])
     daily: dict = field(default_factory=dict)  # date -> [offered, by ring 3]
@@ -91,10 +91,6 @@ class Figures:
     def offered(self, short_abandons=True) -> int:
         n = sum(self.counts.values())
         return n if short_abandons else n - self.counts["short_abandon"]
-
-    @property
-    def answered(self) -> int:
-        return self.counts["early"] + self.counts["on_time"] + self.counts["late"]
 
     @property
     def by_ring_3_confirmed(self) -> int:
@@ -180,10 +176,6 @@ class Quality:
         self.devices |= o.devices
         self.last_pull = _max(self.last_pull, o.last_pull)
         self.hook_sense = self.hook_sense or o.hook_sense
-
-    @property
-    def problems(self) -> int:
-        return self.gaps + self.chain_breaks + self.unsynced
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """The report as one self-contained HTML file: inline CSS and SVG charts, no
 scripts, no fonts or images to fetch, so it opens offline, mails as one
-attachment and prints cleanly (each desk starts on a fresh block that is
-never split across pages)."""
+attachment and prints cleanly (a desk's section stays on one page where it
+fits)."""
 
 from __future__ import annotations
 
@@ -222,7 +222,7 @@ def _headline(f: Figures, r: Report) -> str:
             f'<div>answered by ring 3 · target {r.target:g} %</div>{note}</div>')
 
 
-def _quality_row(desk: str, q: Quality, f: Figures) -> str:
+def _quality_row(desk: str, q: Quality) -> str:
     flags = []
     if q.gaps:
         flags.append(f"{q.gaps} gap{'s' if q.gaps > 1 else ''} ({q.gap_records:,} records)")
@@ -360,7 +360,7 @@ the totals but not in the heatmaps or the trend{', and not in a date range' if r
                                                 else ''}.</p>
 <table class="dq"><tr><th>desk</th><th>hook sense</th><th>restarts</th><th>faults</th>
 <th>log</th><th>firmware</th><th>last pull</th></tr>
-{''.join(_quality_row(d, r.quality.get(d, Quality()), r.desks[d]) for d in sorted(r.desks))}
+{''.join(_quality_row(d, r.quality.get(d, Quality())) for d in sorted(r.desks))}
 </table>
 {unknown_note}
 <h2>How calls are counted</h2>
