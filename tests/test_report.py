@@ -144,6 +144,20 @@ def _recount(store, tz):
     return out
 
 
+def _calendar(f):
+    """A desk's heatmap and daily trend in _recount's form: Counters keyed
+    (weekday, hour, by ring 3) and (day, by ring 3), zero counts dropped."""
+    heat, daily = Counter(), Counter()
+    for d in range(7):
+        for h in range(24):
+            heat[d, h, True] += f.heat_ok[d][h]
+            heat[d, h, False] += f.heat_calls[d][h] - f.heat_ok[d][h]
+    for day, (n, ok) in f.daily.items():
+        daily[day, True] += ok
+        daily[day, False] += n - ok
+    return +heat, +daily
+
+
 @pytest.mark.parametrize("tz", ["Europe/London", "America/New_York", "Asia/Kolkata"])
 def test_figures_match_a_call_by_call_recount(tmp_path, tz):
     s = Store(tmp_path / "f.db")
@@ -156,17 +170,7 @@ def test_figures_match_a_call_by_call_recount(tmp_path, tz):
         assert f.counts == {k: w["counts"][k] for k in report.CATEGORIES}
         assert f.rings == {b: w["rings"][b] for b in report.RING_BINS}
         assert f.alarms == w["alarms"]
-        heat = Counter()
-        for d in range(7):
-            for h in range(24):
-                heat[d, h, True] += f.heat_ok[d][h]
-                heat[d, h, False] += f.heat_calls[d][h] - f.heat_ok[d][h]
-        assert +heat == +w["heat"]
-        daily = Counter()
-        for day, (n, ok) in f.daily.items():
-            daily[day, True] += ok
-            daily[day, False] += n - ok
-        assert +daily == +w["daily"]
+        assert _calendar(f) == (+w["heat"], +w["daily"])
         answers = sorted(w["answers"])
         if not answers:  # a desk without hook sense: nobody is seen answering
             assert f.answer_max_ms is None and f.answer_percentile(0.5) is None
@@ -371,17 +375,7 @@ def test_round_the_clock_calls_across_daylight_saving_changes(tmp_path, tz):
     r = report.build(s.db, tz=tz)
     want = _recount(s, tz)["Front"]
     f = r.desks["Front"]
-    heat = Counter()
-    for d in range(7):
-        for h in range(24):
-            heat[d, h, True] += f.heat_ok[d][h]
-            heat[d, h, False] += f.heat_calls[d][h] - f.heat_ok[d][h]
-    assert +heat == +want["heat"]
-    daily = Counter()
-    for day, (n, ok) in f.daily.items():
-        daily[day, True] += ok
-        daily[day, False] += n - ok
-    assert +daily == +want["daily"]
+    assert _calendar(f) == (+want["heat"], +want["daily"])
     s.close()
 
 

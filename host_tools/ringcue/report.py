@@ -186,7 +186,8 @@ class Report:
     fleet_quality: Quality
     target: float
     short_abandons: bool
-    tz: str
+    tz: str  # the zone's name, as shown
+    zone: dt.tzinfo  # what hours and days were placed in
     start: dt.date | None
     end: dt.date | None
     generated: dt.datetime
@@ -294,21 +295,28 @@ def day_bounds(start: dt.date | None, end: dt.date | None, tz: ZoneInfo):
     return lo, hi
 
 
-def _where(desks, start, end, zone):
-    """The WHERE clause (and its arguments) selecting the report's calls."""
-    where, args = ["1=1"], []
-    if desks:
-        marks = ",".join("?" * len(desks))
-        where.append(f"({_DESK_SQL} IN ({marks}) OR device_id IN ({marks}))")
-        args += list(desks) * 2
+def _dates_sql(start, end, zone) -> tuple[str, list]:
+    """' AND wall_ms ...' conditions (and their arguments) for the date range."""
     lo, hi = day_bounds(start, end, zone)
+    sql, args = "", []
     if lo is not None:
-        where.append("wall_ms >= ?")
+        sql += " AND wall_ms >= ?"
         args.append(lo)
     if hi is not None:
-        where.append("wall_ms < ?")
+        sql += " AND wall_ms < ?"
         args.append(hi)
-    return " AND ".join(where), args
+    return sql, args
+
+
+def _where(desks, start, end, zone):
+    """The WHERE clause (and its arguments) selecting the report's calls."""
+    where, args = "1=1", []
+    if desks:
+        marks = ",".join("?" * len(desks))
+        where += f" AND ({_DESK_SQL} IN ({marks}) OR device_id IN ({marks}))"
+        args += list(desks) * 2
+    dates, dargs = _dates_sql(start, end, zone)
+    return where + dates, args + dargs
 
 
 def build(db: sqlite3.Connection, desks=(), start=None, end=None, tz: str | None = None,
@@ -327,14 +335,7 @@ def build(db: sqlite3.Connection, desks=(), start=None, end=None, tz: str | None
     """
     zone = ZoneInfo(tz) if tz else _local_zone()
     tzname = tz or _local_zone_name()
-    lo, hi = day_bounds(start, end, zone)
-    extra, args = "", []
-    if lo is not None:
-        extra += " AND wall_ms >= ?"
-        args.append(lo)
-    if hi is not None:
-        extra += " AND wall_ms < ?"
-        args.append(hi)
+    extra, args = _dates_sql(start, end, zone)
     figs: dict[str, Figures] = {}
     first_col = itemgetter(0)
     local_ms = f"(wall_ms + {_offset_sql(db, zone, extra, args)})"
@@ -398,7 +399,8 @@ def build(db: sqlite3.Connection, desks=(), start=None, end=None, tz: str | None
         fleet.add(figs[d])
         fleet_q.add(quality.setdefault(d, Quality()))
     return Report(desks=figs, quality=quality, fleet=fleet, fleet_quality=fleet_q,
-                  target=target, short_abandons=short_abandons, tz=tzname, start=start,
+                  target=target, short_abandons=short_abandons, tz=tzname, zone=zone,
+                  start=start,
                   end=end, generated=dt.datetime.now(zone), first_day=first,
                   last_day=last)
 

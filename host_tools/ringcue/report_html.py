@@ -242,10 +242,9 @@ def _missed_list(f: Figures, r: Report) -> str:
     """The desk's latest missed calls (callers who gave up), newest first."""
     if not f.missed_recent:
         return ""
-    zone = _zone(r.tz)
     rows = []
     for wall, rings in f.missed_recent:
-        when = (dt.datetime.fromtimestamp(wall / 1000, zone).strftime("%a %Y-%m-%d %H:%M")
+        when = (dt.datetime.fromtimestamp(wall / 1000, r.zone).strftime("%a %Y-%m-%d %H:%M")
                 if wall is not None else "no wall-clock time")
         note = "gave up on ring 1" if rings <= 1 else ""
         rows.append(f"<tr><td>{when}</td><td>{rings}</td><td>{note}</td></tr>")
@@ -253,15 +252,6 @@ def _missed_list(f: Figures, r: Report) -> str:
     tail = f'<p class="none">and {more:,} earlier (all in --format csv)</p>' if more > 0 else ""
     return (f'<h3>Latest missed calls</h3><table class="dq"><tr><th>when</th><th>rings</th>'
             f'<th></th></tr>{"".join(rows)}</table>{tail}')
-
-
-def _zone(name):
-    from zoneinfo import ZoneInfo
-
-    try:
-        return ZoneInfo(name)
-    except Exception:  # noqa: BLE001 - the report's zone came from the system
-        return dt.timezone.utc
 
 
 CSS = """
