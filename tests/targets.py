@@ -6,8 +6,9 @@ firmware's tests run under on the unix port (docs/hardware.md explains the
 figures).
 """
 
-from ringcue.paths import REPO_DIR
+from pathlib import Path
 
+REPO_DIR = Path(__file__).resolve().parent.parent  # the source checkout under test
 BOARDS_DIR = REPO_DIR / "boards"
 FIRMWARE_DIR = REPO_DIR / "firmware"
 

@@ -22,8 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from ringcue.paths import REPO_DIR
-from targets import FIRMWARE_DIR, FIRMWARE_FILES, TARGETS, board_file
+from targets import FIRMWARE_DIR, REPO_DIR, FIRMWARE_FILES, TARGETS, board_file
 
 TYPINGS = REPO_DIR / "build" / "typings"
 STAMP = ".ringcue-pins"
@@ -85,6 +84,9 @@ def mypy_config(stubs_dir, firmware_dir, board_dir, cache_dir):
         f"custom_typeshed_dir = {stubs_dir}",
         f"mypy_path = {stubs_dir}:{firmware_dir}:{board_dir}",
         f"cache_dir = {cache_dir}",
+        # module names from mypy_path, not from firmware/__init__.py (which
+        # only makes firmware/ a package in the wheel)
+        "explicit_package_bases = True",
         "check_untyped_defs = True",
         "warn_unused_ignores = True",
         "show_error_codes = True",

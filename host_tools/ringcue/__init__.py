@@ -1,3 +1,5 @@
 """ringcue host tools: one `ringcue` command for technicians and managers."""
 
-__version__ = "0.1.0"
+from ringcue_core import VERSION as __version__  # the one place the version is written
+
+__all__ = ["__version__"]

@@ -31,7 +31,7 @@ from .devicefs import DeviceFS, FlashFull, sha256, tree_digest
 from .errors import UserError
 from . import mpy
 from .mpy import compile_tree, mpy_cross_exe
-from .paths import BOARDS_DIR, FIRMWARE_DIR
+from .paths import BOARDS_DIR, FIRMWARE_DIR, FIRMWARE_PACKAGES, boot_loader
 
 # board name -> sys.platform it must report
 BOARD_PLATFORM = {"sim": "linux", "pico": "rp2", "esp32c3": "esp32"}
@@ -73,7 +73,6 @@ def build_firmware(board: str, variant: str = "") -> dict[str, bytes]:
     return files
 
 
-FIRMWARE_PACKAGES = ("ringcue_core", "ringcue_fw")
 CACHE_KEEP = 16  # builds kept in the cache (the newest)
 _COMPLETE = "COMPLETE.json"
 
@@ -189,7 +188,7 @@ def flash(port: str, board: str, config_changes: dict | None = None, progress=No
     files = files or build_firmware(board)
     bid = build_id(files)
     want = {p: sha256(d) for p, d in files.items()}
-    boot = (FIRMWARE_DIR / "main.py").read_bytes()
+    boot = boot_loader()
     res = FlashResult(build=bid)
     with DeviceFS(port) as dev:
         step(f"connecting to {port}")

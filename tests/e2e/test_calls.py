@@ -8,10 +8,10 @@ import subprocess
 from pathlib import Path
 
 from board_helpers import board_calls, rq, wait_ready, with_port_free
-from ringcue.paths import REPO_DIR
 from ringcue_core.profiles import get_profile
 from ringcue_core.replay import replay_lines
 from ringcue_core.trace import parse
+from targets import REPO_DIR
 
 TRACES = REPO_DIR / "tests" / "traces"
 DEBOUNCE_MS = 40  # the firmware's hook debounce (traces are pre-debounced)

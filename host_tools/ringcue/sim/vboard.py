@@ -28,7 +28,7 @@ import time
 import tty
 from pathlib import Path
 
-from ..paths import BOARDS_DIR, micropython_exe
+from ..paths import micropython_exe
 from ..portlock import SPAWN_OR_OPEN
 
 MP_DIR = Path(__file__).resolve().parent / "mp"
