@@ -66,6 +66,9 @@ def demo(speed, fast):
     rings three calls while showing the desk's LED and buzzer live, then pulls
     the call log and shows who answered by the 3rd ring.
     """
+    from .paths import require_simulator
+
+    require_simulator()  # one line saying what to install, before anything starts
     from .demo import run
 
     raise SystemExit(run(speed=None if fast else speed))

@@ -42,6 +42,9 @@ def sim():
 @click.option("--background", "-d", is_flag=True, help="Run detached; print the port and return.")
 def start(name, speed, baud, heap, flash_kb, fresh, background):
     """Start a virtual board and keep it running (Ctrl-C stops it)."""
+    from .paths import require_simulator
+
+    require_simulator()  # one line saying what to install, before anything starts
     from .sim.daemon import Daemon, board_dir, find
 
     if background:

@@ -21,7 +21,6 @@ from ringcue_core.trace import EV_HOOK, EV_RING
 
 from ..errors import UserError
 from ..state import sims_dir
-from .vboard import VirtualBoard
 
 
 def board_dir(name: str) -> Path:
@@ -94,6 +93,8 @@ class Daemon:
         if fresh and (self.dir / "flash.img").exists():
             (self.dir / "flash.img").unlink()
         self.name = name
+        from .vboard import VirtualBoard  # here: `ringcue ports` lists boards without it
+
         self.vb = VirtualBoard(self.dir, name=name, baud=baud, heapsize=heapsize,
                                flash_kb=flash_kb)
         self.speed = speed
