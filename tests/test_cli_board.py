@@ -65,15 +65,15 @@ def test_sim_flash_ring_info_stop(home):
 
 
 def test_clear_errors_without_tracebacks(home, tmp_path):
-    for args, msg in [
-        (("sim", "ring"), "no virtual board is running"),
-        (("info", "--port", "/dev/does-not-exist"), "cannot open the port"),
-        (("flash", "--port", "/dev/does-not-exist", "--board", "sim"), "cannot open"),
-        (("flash", "--board", "vax", "--port", "/dev/null"), "unknown board 'vax'"),
-        (("sim", "trace", str(tmp_path / "none.trace")), "no virtual board is running"),
+    for args, want, msg in [  # 1: could not be done; 2: a wrong command line
+        (("sim", "ring"), 1, "no virtual board is running"),
+        (("info", "--port", "/dev/does-not-exist"), 1, "/dev/does-not-exist: no such port"),
+        (("flash", "--port", "/dev/does-not-exist", "--board", "sim"), 1, "cannot open"),
+        (("flash", "--board", "vax", "--port", "/dev/null"), 2, "unknown board 'vax'"),
+        (("sim", "trace", str(tmp_path / "none.trace")), 1, "no virtual board is running"),
     ]:
         code, out = rc(*args)
-        assert code == 2, (args, out)
+        assert code == want, (args, out)
         assert msg in out, (args, out)
         assert "Traceback" not in out
 
@@ -82,7 +82,7 @@ def test_info_on_a_board_without_firmware(home):
     code, port = rc("sim", "start", "--name", "t1", "--speed", "5", "--background", "--fresh")
     assert code == 0
     code, out = rc("info", "--port", port.strip(), timeout=60)
-    assert code == 2 and "ringcue firmware" in out and "ringcue flash" in out
+    assert code == 1 and "ringcue firmware" in out and "ringcue flash" in out
 
 
 def test_config_commands_and_two_boards_attached(home, tmp_path):
@@ -100,7 +100,7 @@ def test_config_commands_and_two_boards_attached(home, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"profile": "mars"}')
     code, out = rc("config", "validate", str(bad))
-    assert code == 2 and "profile: 'mars' is not valid" in out
+    assert code == 1 and "profile: 'mars' is not valid" in out  # the check failed
     code, out = rc("selftest", "--port", p1, "--seconds", "1")
     assert code == 0 and "ring input" in out and "hook on-hook" in out
     code, p2 = rc("sim", "start", "--name", "t2", "--background")

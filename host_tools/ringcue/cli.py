@@ -7,20 +7,31 @@ import click
 from ringcue_core.profiles import PROFILES, profile_names
 
 from . import __version__
-from .errors import UserError
+from .errors import UsageError, UserError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="ringcue")
-def cli():
+@click.option("--verbose", "-v", is_flag=True,
+              help="Show the serial conversation (lines sent > and received <) on stderr.")
+def cli(verbose):
     """ringcue: pick up after the 2nd ring, never later than the 3rd.
 
     Tools for the ringcue desk-phone add-on: replay ring-line traces through
     the firmware, run a virtual board, flash and configure boards, pull call
     logs and report on them.
+
+    \b
+    Exit codes: 0 done, 1 failed (no board, a busy port, ...), 2 usage error.
+    RINGCUE_PORT sets the default for --port. Shell completion (bash):
+      eval "$(_RINGCUE_COMPLETE=bash_source ringcue)"
     """
+    if verbose:
+        from .verbose import enable
+
+        enable()
 
 
 def _profile_help() -> str:
@@ -47,7 +58,7 @@ def replay(trace, profile, cue_ring, alarm_after, runtime):
 
     \b
     Example:
-      ringcue replay tests/traces/us_answered_ring4.trace
+      ringcue replay tests/traces/us_answered_ring3.trace
       ringcue replay capture.trace --profile uk --runtime micropython
     """
     from .replay import replay as run
@@ -83,8 +94,9 @@ cli.add_command(logs)
 cli.add_command(report)
 
 port_option = click.option(
-    "--port", "-p", default="auto", show_default=True,
-    help="Serial port of the board (see `ringcue ports`); auto = the only one attached.")
+    "--port", "-p", default="auto", show_default=True, envvar="RINGCUE_PORT",
+    help="Serial port of the board (see `ringcue ports`); auto = the only one attached. "
+         "Default: $RINGCUE_PORT if set.")
 
 
 @cli.command()
@@ -177,10 +189,13 @@ def _client(port):
     from .client import BoardClient
     from .ports import pick_port
 
+    from .errors import describe_port_error
+
+    port = pick_port(port)
     try:
-        return BoardClient.open(pick_port(port))
+        return BoardClient.open(port)
     except OSError as e:
-        raise UserError(f"cannot open the port: {e}") from None
+        raise UserError(describe_port_error(port, e)) from None
 
 
 def _call(port, cmd, args=None):
@@ -263,7 +278,7 @@ def _parse_settings(pairs):
     out = {}
     for p in pairs:
         if "=" not in p:
-            raise UserError(f"{p!r}: write settings as key=value (known: {', '.join(schema.keys())})")
+            raise UsageError(f"{p!r}: write settings as key=value (known: {', '.join(schema.keys())})")
         k, v = p.split("=", 1)
         try:
             out[k] = _json.loads(v)
@@ -294,7 +309,7 @@ def config_set(settings, port):
     changes = _parse_settings(settings)
     _, errors = schema.validate(changes)
     if errors:
-        raise UserError("; ".join(errors))
+        raise UsageError("; ".join(errors))
     r = _call(port, "config_set", changes)
     click.echo("saved: " + ", ".join(f"{k}={v!r}" for k, v in sorted(r["config"].items())))
 
@@ -310,11 +325,11 @@ def validate(file):
     try:
         data = _json.loads(Path(file).read_text())
     except FileNotFoundError:
-        raise UserError(f"{file}: no such file") from None
+        raise UsageError(f"{file}: no such file") from None
     except ValueError as e:
         raise UserError(f"{file}: not valid JSON ({e})") from None
     cfg, errors = schema.validate(data)
-    if errors:
+    if errors:  # the check failed, like a linter's: exit 1
         raise UserError(f"{file}: " + "; ".join(errors))
     click.echo(f"{file}: valid ({', '.join(f'{k}={v!r}' for k, v in sorted(cfg.items()))})")
 
@@ -350,7 +365,9 @@ def selftest(port, seconds):
 
 
 def main():
-    cli(prog_name="ringcue")
+    from .errors import run
+
+    run(cli)
 
 
 if __name__ == "__main__":

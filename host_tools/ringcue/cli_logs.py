@@ -6,11 +6,38 @@ from pathlib import Path
 
 import click
 
-from .errors import UserError
+from .errors import UsageError, UserError, describe_port_error
 
 db_option = click.option("--db", type=click.Path(path_type=Path),
                          help="The SQLite store (default: $RINGCUE_DB or "
                               "~/.local/state/ringcue/ringcue.db).")
+
+
+def open_store(db: Path | None):
+    """The store to read (report, export): it must exist and be a ringcue
+    store; it is opened read-only, so a failed command changes nothing."""
+    import sqlite3
+
+    from .cli_report import damaged
+    from .store import Store, default_path
+
+    path = Path(db) if db else default_path()
+    if not path.exists():
+        if db:
+            raise UsageError(f"{path}: no such store (pull logs into it first: "
+                             f"ringcue logs pull --db {path})")
+        raise UserError("no call logs yet: run `ringcue logs pull` with a board attached")
+    store = Store(path, create=False, readonly=True)
+    try:
+        empty = store.db.execute("SELECT 1 FROM devices LIMIT 1").fetchone() is None
+    except sqlite3.DatabaseError as e:
+        store.close()
+        raise damaged(store, e) from None
+    if empty:
+        store.close()
+        raise UserError(f"{path}: no call logs yet: run `ringcue logs pull` with a board "
+                        "attached")
+    return store
 
 
 @click.group()
@@ -26,24 +53,29 @@ def logs():
 
 
 @logs.command()
-@click.option("--port", "-p", help="Serial port of the board (default: the only one attached).")
+@click.option("--port", "-p", envvar="RINGCUE_PORT",
+              help="Serial port of the board (default: $RINGCUE_PORT, else the only one "
+                   "attached).")
 @click.option("--all", "all_", is_flag=True, help="Pull from every board attached.")
 @db_option
 def pull(port, all_, db):
     """Copy the records a board has and the store has not, verified.
 
-    Checks every record's CRC and the hash chain, so deleted, edited or
-    reordered records are reported. An interrupted pull resumes where it
-    stopped, with no loss and no duplicates. The board keeps counting rings
-    meanwhile.
+    Checks every record's CRC and the hash chain, and reports gaps and
+    breaks. An interrupted pull resumes where it stopped, with no loss and
+    no duplicates. The board keeps counting rings meanwhile. The store is
+    created by the first pull that has something to write.
     """
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from ringcue_core.proto import ProtocolError
 
     from .client import BoardClient, BoardTimeout
     from .logs import pull as do_pull
     from .ports import all_ports, pick_port
-    from .store import Store
+    from .store import Store, default_path
 
     console = Console(stderr=True)
     if all_:
@@ -52,35 +84,62 @@ def pull(port, all_, db):
             raise UserError("no boards attached")
     else:
         ports = [pick_port(port or "auto")]
-    store = Store(db)
-    failed = 0
+    path = Path(db) if db else default_path()
+    existed = path.exists()
+    store = Store(path)
+    if existed:
+        store.check()
+    failures = []
+    pulled = 0
     try:
         for p in ports:
             try:
                 with BoardClient.open(p) as b, Progress(
-                        TextColumn(f"{p}"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn(escape(p)), BarColumn(), MofNCompleteColumn(),
                         console=console, transient=True) as prog:
                     task = prog.add_task("pull", total=None)
                     res = do_pull(b, store, lambda n, total: prog.update(task, total=total,
                                                                          advance=n))
-            except (BoardTimeout, OSError) as e:
-                console.print(f"[red]{p}: {e}[/]")
-                failed += 1
+            except BoardTimeout as e:
+                failures.append(f"{p}: {e}")
                 continue
-            desk = res.desk or "(no desk name)"
-            console.print(f"{p}: {desk} [{res.device_id}]: {res.new} new records "
-                          f"({res.calls} calls) in {res.seconds:.1f}s, up to #{res.up_to}")
+            except ProtocolError as e:
+                failures.append(f"{p}: the board refused the pull: {e.msg}")
+                continue
+            except UserError as e:
+                failures.append(f"{p}: {e.format_message()}")
+                continue
+            except OSError as e:
+                failures.append(describe_port_error(p, e))
+                continue
+            pulled += 1
+            desk = escape(res.desk) if res.desk else "(no desk name)"
+            console.print(f"{escape(p)}: {desk} \\[{escape(res.device_id)}]: "
+                          f"{_n(res.new, 'new record')} ({_n(res.calls, 'call')}) in "
+                          f"{res.seconds:.1f}s, up to #{res.up_to}")
             for seq, d in res.gaps:
-                console.print(f"  [yellow]gap[/] at #{seq}: {d}")
+                console.print(f"  [yellow]gap[/] at #{seq}: {escape(d)}")
             for seq, d in res.chain_breaks:
-                console.print(f"  [red]chain break[/] at #{seq}: {d}")
+                console.print(f"  [red]chain break[/] at #{seq}: {escape(d)}")
             if res.unsynced:
-                console.print(f"  [yellow]clock[/]: {res.unsynced} calls have no wall-clock time "
-                              "(the board restarted and was not connected since)")
+                console.print(f"  [yellow]clock[/]: {_n(res.unsynced, 'call')} without a "
+                              "wall-clock time (the board restarted and was not connected "
+                              "since)")
     finally:
         store.close()
-    if failed:
+        if not pulled and not existed:  # nothing to keep: leave no empty store behind
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+    if len(failures) == 1 and len(ports) == 1:
+        raise UserError(failures[0])
+    for f in failures:
+        click.echo(f"ringcue: {f}", err=True)
+    if failures:
         raise SystemExit(1)
+
+
+def _n(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 @logs.command()
@@ -93,16 +152,21 @@ def export(fmt, out, db):
     """Export every call in the store, one row per call.
 
     The same rows as `ringcue report --format csv|json`, which can also
-    select desks and dates.
+    select desks and dates. CSV cells that a spreadsheet would run as a
+    formula (starting with = + - @) are written with a leading '.
     """
     from .cli_report import write_raw
-    from .store import Store, default_path
+    from .outfile import check_out
 
-    path = Path(db) if db else default_path()
-    if not path.exists():
-        raise UserError(f"{path}: no such store (pull some logs first)")
-    store = Store(path)
+    import sqlite3
+
+    from .cli_report import damaged
+
+    check_out(out)
+    store = open_store(db)
     try:
         write_raw(store, fmt, out, {})
+    except sqlite3.DatabaseError as e:
+        raise damaged(store, e) from None
     finally:
         store.close()

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import sys
 from pathlib import Path
 
 import click
 
-from .cli_logs import db_option
-from .errors import UserError
+from .cli_logs import db_option, open_store
+from .errors import UsageError, UserError
+from .outfile import atomic_open, atomic_path, check_out
 
 FORMATS = ("text", "html", "csv", "json", "xlsx")
 EXTENSIONS = {"txt": "text", "html": "html", "htm": "html", "csv": "csv", "json": "json",
@@ -76,31 +78,34 @@ def report(desks, start, end, fmt, out, target, exclude_short_abandons, with_cal
       ringcue report --from 2026-11-01 --to 2026-11-30 --out november.xlsx
       ringcue report --desk "Front desk" --format csv   # one row per call, to stdout
     """
-    from .store import Store, default_path
-
     if start and end and end < start:
-        raise UserError(f"--to {end} is before --from {start}")
+        raise UsageError(f"--to {end} is before --from {start}")
     if not fmt:
         ext = out.suffix.lstrip(".").lower() if out else ""
         if out and ext not in EXTENSIONS:
-            raise UserError(f"cannot tell the format from {out.name!r}; add --format "
-                            f"({', '.join(FORMATS)})")
+            raise UsageError(f"cannot tell the format from {out.name!r}; add --format "
+                             f"({', '.join(FORMATS)})")
         fmt = EXTENSIONS.get(ext, "text")
     if fmt in ("html", "xlsx") and not out:
         out = Path(f"ringcue-report.{fmt}")
-    if out and not out.resolve().parent.is_dir():
-        raise UserError(f"{out.parent}: no such folder")
-    path = Path(db) if db else default_path()
-    if not path.exists():
-        raise UserError(f"{path}: no call logs yet; pull some with `ringcue logs pull`")
-    store = Store(path)
+    check_out(out)
+    store = open_store(db)
     try:
         _report(store, desks, start, end, fmt, out, target, exclude_short_abandons,
                 with_calls, tz)
     except OSError as e:  # the output file: permissions, a full disk
+        if isinstance(e, BrokenPipeError):
+            raise
         raise UserError(f"cannot write {out or 'the report'}: {e.strerror or e}") from None
+    except sqlite3.DatabaseError as e:
+        raise damaged(store, e) from None
     finally:
         store.close()
+
+
+def damaged(store, e) -> UserError:
+    return UserError(f"{store.path}: the store is damaged ({e}); keep a copy, and pull into "
+                     "a new store with --db")
 
 
 def _report(store, desks, start, end, fmt, out, target, exclude_short_abandons, with_calls,
@@ -115,14 +120,18 @@ def _report(store, desks, start, end, fmt, out, target, exclude_short_abandons, 
 
     r = build(store.db, target=target, short_abandons=not exclude_short_abandons, **args)
     if not r.fleet.offered():
-        raise UserError("no calls in the store for that selection")
+        if store.db.execute("SELECT 1 FROM calls LIMIT 1").fetchone() is None:
+            raise UserError("no calls logged yet: the boards in the store have not rung; "
+                            "pull again later with `ringcue logs pull`")
+        raise UserError("no calls in the store for that selection (check --desk, --from, "
+                        "--to)")
     if fmt == "text":
         from rich.console import Console
 
         from .report_text import show
 
         if out:  # plain text in a file, as wide as the table needs
-            with open(out, "w", encoding="utf-8") as f:
+            with atomic_open(out) as f:
                 show(r, Console(file=f, width=100, color_system=None))
             _done(out, r)
         else:
@@ -130,17 +139,51 @@ def _report(store, desks, start, end, fmt, out, target, exclude_short_abandons, 
     elif fmt == "html":
         from .report_html import render
 
-        out.write_text(render(r), encoding="utf-8")
+        with atomic_open(out) as f:
+            f.write(render(r))
         _done(out, r)
     else:
         from .report import raw_rows
         from .report_xlsx import write
 
-        dropped = write(r, out, raw_rows(store.db, **args) if with_calls else None)
+        rows = None
+        if with_calls:
+            rows = _with_progress(raw_rows(store.db, **args),
+                                  _count_calls(store, args), "calls sheet")
+        with atomic_path(out) as tmp:
+            dropped = write(r, tmp, rows)
         _done(out, r)
         if dropped:
             click.echo(f"note: {dropped:,} calls did not fit on Excel's Calls sheet "
                        "(1,048,575 rows); use --format csv for all of them", err=True)
+
+
+def _count_calls(store, args) -> int:
+    from .report import count_rows
+
+    return count_rows(store.db, **args)
+
+
+def _with_progress(rows, total: int, what: str):
+    """Pass rows through, with a progress bar on stderr when it is a
+    terminal (a big fleet's calls sheet takes minutes)."""
+    from rich.console import Console
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeRemainingColumn)
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield from rows
+        return
+    with Progress(TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console, transient=True) as prog:
+        task = prog.add_task(what, total=total)
+        n = 0
+        for row in rows:
+            yield row
+            n += 1
+            if n % 5000 == 0:
+                prog.update(task, completed=n)
 
 
 def _check_desks(store, desks):
@@ -150,7 +193,7 @@ def _check_desks(store, desks):
     missing = [d for d in desks if d not in known]
     if missing:
         hint = ", ".join(sorted(known)[:8]) + (" ..." if len(known) > 8 else "")
-        raise UserError(f"no desk called {', '.join(map(repr, missing))}; desks in the store: "
+        raise UsageError(f"no desk called {', '.join(map(repr, missing))}; desks in the store: "
                         f"{hint or 'none'}")
 
 
@@ -161,23 +204,27 @@ def _done(out: Path, r):
 
 
 def write_raw(store, fmt, out, args):
-    """Per-call rows as CSV or a JSON array, streamed to `out` or stdout."""
+    """Per-call rows as CSV or a JSON array, streamed to `out` (written
+    whole or not at all) or stdout."""
+    import contextlib
+
+    with (atomic_open(out, newline="") if out else contextlib.nullcontext(sys.stdout)) as f:
+        _write_rows(store, fmt, f, args)
+
+
+def _write_rows(store, fmt, f, args):
     import csv
     import json
 
     from .report import RAW_COLUMNS, raw_rows
+    from .report_safe import csv_safe_row
 
-    f = open(out, "w", newline="", encoding="utf-8") if out else sys.stdout
-    try:
-        if fmt == "csv":
-            w = csv.writer(f)
-            w.writerow(RAW_COLUMNS)
-            w.writerows(raw_rows(store.db, **args))
-        else:  # a JSON array, streamed one call at a time
-            f.write("[")
-            for i, row in enumerate(raw_rows(store.db, **args)):
-                f.write(("," if i else "") + "\n" + json.dumps(dict(zip(RAW_COLUMNS, row))))
-            f.write("\n]\n")
-    finally:
-        if out:
-            f.close()
+    if fmt == "csv":
+        w = csv.writer(f)
+        w.writerow(RAW_COLUMNS)
+        w.writerows(map(csv_safe_row, raw_rows(store.db, **args)))
+    else:  # a JSON array, streamed one call at a time
+        f.write("[")
+        for i, row in enumerate(raw_rows(store.db, **args)):
+            f.write(("," if i else "") + "\n" + json.dumps(dict(zip(RAW_COLUMNS, row))))
+        f.write("\n]\n")

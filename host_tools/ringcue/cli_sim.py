@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .errors import UserError
+from .errors import UsageError, UserError
 
 
 @click.group()
@@ -127,7 +127,7 @@ def ring(name, rings, cadence, answer_ring, hz, full_wave):
         ev, _ = ringgen.call_events(cadence, rings, hz=hz, full_wave=full_wave,
                                     answer_ring=answer_ring)
     except ValueError as e:
-        raise UserError(str(e)) from None
+        raise UsageError(str(e)) from None
     r = control(info, {"op": "play", "events": ev})
     secs = (r["end_ms"] - r["start_ms"]) / 1000 / (info["speed"] or 1)
     click.echo(f"ringing {info['name']!r}: {rings} × {cadence}"
@@ -149,9 +149,9 @@ def trace(trace, name):
         with open(trace, encoding="utf-8") as f:
             ev = list(parse(f))
     except FileNotFoundError:
-        raise UserError(f"{trace}: no such trace file") from None
+        raise UsageError(f"{trace}: no such trace file") from None
     except TraceError as e:
-        raise UserError(f"{trace}: {e}") from None
+        raise UsageError(f"{trace}: {e}") from None
     r = control(info, {"op": "play", "events": ev})
     click.echo(f"playing {trace} on {info['name']!r} ({(r['end_ms'] - r['start_ms']) / 1000:.0f}s "
                "of trace time)")
@@ -213,7 +213,7 @@ def fleet(desks, calls, days, seed, db):
     from .store import Store
 
     if db.exists():
-        raise UserError(f"{db} exists; give a new file (this command writes made-up calls)")
+        raise UsageError(f"{db} exists; give a new file (this command writes made-up calls)")
     store = Store(db)
     try:
         with Progress(TextColumn("calls"), BarColumn(), MofNCompleteColumn(),

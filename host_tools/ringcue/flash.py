@@ -28,7 +28,7 @@ from pathlib import Path
 from ringcue_core import config as cfgschema
 
 from .devicefs import DeviceFS, FlashFull, sha256, tree_digest
-from .errors import UserError
+from .errors import UsageError, UserError
 from . import mpy
 from .mpy import compile_tree, mpy_cross_exe
 from .paths import BOARDS_DIR, FIRMWARE_DIR, FIRMWARE_PACKAGES, boot_loader
@@ -51,7 +51,7 @@ def build_firmware(board: str, variant: str = "") -> dict[str, bytes]:
     compiler and of how it is called."""
     src = BOARDS_DIR / board / "board.py"
     if not src.exists():
-        raise UserError(f"unknown board {board!r} (choose from: {', '.join(boards())})")
+        raise UsageError(f"unknown board {board!r} (choose from: {', '.join(boards())})")
     exe = mpy_cross_exe()
     key = hashlib.sha256(f"{variant}\0{exe}\0{_mpy_cross_version()}\0".encode())
     key.update(Path(mpy.__file__).read_bytes() + b"\0")  # how it is called

@@ -108,7 +108,7 @@ def resolve_port(port: str) -> str:
 
 def pick_port(port: str | None) -> str:
     """--port, or the only likely board attached; else a clear error."""
-    from .errors import UserError
+    from .errors import UsageError, UserError
 
     if port and port != "auto":
         return resolve_port(port)
@@ -119,4 +119,4 @@ def pick_port(port: str | None) -> str:
         raise UserError("no board found: plug one in (or start a virtual board: "
                         "ringcue sim start), or give --port")
     listing = "\n".join(f"  {p['port']:<16} {p['what']} {p['serial']}" for p in cands)
-    raise UserError(f"several boards are attached; choose one with --port:\n{listing}")
+    raise UsageError(f"several boards are attached; choose one with --port:\n{listing}")

@@ -7,7 +7,7 @@ from ringcue_core.profiles import get_profile
 from ringcue_core.replay import replay_lines
 from ringcue_core.trace import TraceError, parse
 
-from .errors import UserError
+from .errors import UsageError, UserError
 from .paths import MP_SCRIPTS_DIR, micropython_exe, mp_env
 
 
@@ -18,20 +18,20 @@ def check_trace(path: Path) -> None:
             for _ in parse(f):
                 pass
     except FileNotFoundError:
-        raise UserError(f"{path}: no such trace file") from None
+        raise UsageError(f"{path}: no such trace file") from None
     except IsADirectoryError:
-        raise UserError(f"{path}: is a directory, not a trace file") from None
+        raise UsageError(f"{path}: is a directory, not a trace file") from None
     except UnicodeDecodeError as e:
-        raise UserError(f"{path}: not a text trace ({e.reason} at byte {e.start})") from None
+        raise UsageError(f"{path}: not a text trace ({e.reason} at byte {e.start})") from None
     except TraceError as e:
-        raise UserError(f"{path}: {e}") from None
+        raise UsageError(f"{path}: {e}") from None
 
 
 def replay(path: Path, profile: str, cue_ring: int, alarm_after: int, runtime: str, out) -> None:
     try:
         prof = get_profile(profile)
     except ValueError as e:
-        raise UserError(str(e)) from None
+        raise UsageError(str(e)) from None
     check_trace(path)
     if runtime == "cpython":
         with open(path, encoding="utf-8") as f:

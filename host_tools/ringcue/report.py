@@ -38,12 +38,17 @@ CATEGORY_LABELS = {
 RING_BINS = (1, 2, 3, 4, 5, 6)  # 6 = "6 or more"
 MISSED_LIST = 15  # the latest missed calls listed per desk
 _CHUNK = 50_000  # rows fetched at a time
-# Answer and alarm times are binned: percentiles are exact to 0.1 s. The last
-# bins collect everything from 204.6 s (answers) and 102.2 s (alarms) on, so a
-# percentile that falls there reads low; the max is always exact.
+# Answer and alarm times are counted in tenths of a second, rounded half up:
+# the values of the per-call rows (answer_s, alarm_s). Median, p90 and max are
+# computed exactly from those counts, as a spreadsheet's MEDIAN, PERCENTILE
+# (inclusive, interpolated) and MAX of the rows give them. The counts hold
+# answers up to 4.8 days and alarms up to 29 hours; longer ones (impossible
+# for a ringing phone) count as that maximum.
 ANSWER_BIN_MS = 100
-_NO_BIN_ANSWER = 2047  # key values for "no answer time" / "no alarm length"
-_NO_BIN_ALARM = 1023
+_ALARM_BITS, _ANSWER_BITS = 20, 22
+_NO_BIN_ALARM = (1 << _ALARM_BITS) - 1  # key values for "no alarm length" / "no answer time"
+_NO_BIN_ANSWER = (1 << _ANSWER_BITS) - 1
+_TENTHS_SQL = "(({col} + 50) / 100)"  # ms -> tenths of a second, half up (ms >= 0)
 _EPOCH = dt.date(1970, 1, 1)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -110,11 +115,13 @@ class Figures:
         d = self.offered(short_abandons)
         return 100.0 * n / d if d else None
 
-    def answer_percentile(self, q: float) -> int | None:
-        return _percentile(self.answer_hist, q, ANSWER_BIN_MS, self.answer_max_ms)
+    def answer_percentile(self, q: float) -> float | None:
+        """The q-th percentile (0..1) of answer times, in ms: exactly what a
+        spreadsheet's PERCENTILE (MEDIAN at 0.5) gives on the rows' answer_s."""
+        return _percentile(self.answer_hist, q)
 
-    def alarm_percentile(self, q: float) -> int | None:
-        return _percentile(self.alarm_hist, q, ANSWER_BIN_MS, self.alarm_max_ms)
+    def alarm_percentile(self, q: float) -> float | None:
+        return _percentile(self.alarm_hist, q)
 
     def rings_cumulative(self):
         """[(ring bin, answered calls, cumulative % of answered calls)]."""
@@ -209,8 +216,8 @@ class Report:
 def _add_shape(f: Figures, keys: Counter):
     """Fold build()'s (category, ring bin, answer bin, alarm bin) counts in."""
     for key, n in keys.items():
-        rest, alarm_bin = divmod(key, 1024)
-        rest, answer_bin = divmod(rest, 2048)
+        rest, alarm_bin = divmod(key, 1 << _ALARM_BITS)
+        rest, answer_bin = divmod(rest, 1 << _ANSWER_BITS)
         cat, rbin = divmod(rest, 8)
         name = CATEGORIES[cat]
         f.counts[name] += n
@@ -268,20 +275,30 @@ def _max(a, b):
     return b if a is None else a if b is None else max(a, b)
 
 
-def _percentile(hist: dict, q: float, width: int, hi: int | None) -> int | None:
-    """The q-th percentile (0..1) of values binned by `width` ms: the upper
-    edge of the bin holding it, never above the true maximum."""
+def _percentile(hist: dict, q: float) -> float | None:
+    """The q-th percentile (0..1), in ms, of values counted in tenths of a
+    second: inclusive linear interpolation between the two nearest ranks
+    (Excel's and LibreOffice's PERCENTILE; the median of an even count is
+    the mean of the middle two)."""
     total = sum(hist.values())
     if not total:
         return None
-    need = q * total
+    h = (total - 1) * q
+    lo = int(h)
+    frac = h - lo
+    a = _kth(hist, lo)
+    b = _kth(hist, lo + 1) if frac else a
+    return (a + (b - a) * frac) * ANSWER_BIN_MS
+
+
+def _kth(hist: dict, k: int) -> int:
+    """The k-th smallest value (0-based) of a histogram {value: count}."""
     run = 0
-    for b in sorted(hist):
-        run += hist[b]
-        if run >= need:
-            v = (b + 1) * width
-            return min(v, hi) if hi is not None else v
-    return hi
+    for v in sorted(hist):
+        run += hist[v]
+        if run > k:
+            return v
+    return max(hist)
 
 
 def day_bounds(start: dt.date | None, end: dt.date | None, tz: ZoneInfo):
@@ -359,9 +376,11 @@ def build(db: sqlite3.Connection, desks=(), start=None, end=None, tz: str | None
         # or not), counted in chunks so memory stays flat however many calls
         shape, when = Counter(), Counter()
         cur = db.execute(
-            f"SELECT ((({_CAT_SQL}) * 8 + max(1, min(rings, 6))) * 2048 "
-            f"+ COALESCE(min(answer_ms / {ANSWER_BIN_MS}, 2046), {_NO_BIN_ANSWER})) * 1024 "
-            f"+ COALESCE(min(alarm_ms / {ANSWER_BIN_MS}, 1022), {_NO_BIN_ALARM}), "
+            f"SELECT ((({_CAT_SQL}) * 8 + max(1, min(rings, 6))) * {1 << _ANSWER_BITS} "
+            f"+ COALESCE(min({_TENTHS_SQL.format(col='answer_ms')}, {_NO_BIN_ANSWER - 1}), "
+            f"{_NO_BIN_ANSWER})) * {1 << _ALARM_BITS} "
+            f"+ COALESCE(min({_TENTHS_SQL.format(col='alarm_ms')}, {_NO_BIN_ALARM - 1}), "
+            f"{_NO_BIN_ALARM}), "
             f"{calendar_key} {sel}", sargs)
         while rows := cur.fetchmany(_CHUNK):
             shape.update(map(first_col, rows))
@@ -370,8 +389,9 @@ def build(db: sqlite3.Connection, desks=(), start=None, end=None, tz: str | None
         _add_calendar(f, when)
         # 3. the rest is plain aggregates over the device's key range (no sort)
         ans_max, alarms, cleared, alarm_max, talk_n, talk_ms = db.execute(
-            f"SELECT max(CASE WHEN outcome='answered' THEN answer_ms END), sum(alarm), "
-            f"sum(alarm=1 AND outcome='answered'), max(alarm_ms), count(talk_ms), "
+            f"SELECT max(CASE WHEN outcome='answered' THEN {_TENTHS_SQL.format(col='answer_ms')} "
+            f"* {ANSWER_BIN_MS} END), sum(alarm), sum(alarm=1 AND outcome='answered'), "
+            f"max({_TENTHS_SQL.format(col='alarm_ms')} * {ANSWER_BIN_MS}), count(talk_ms), "
             f"sum(talk_ms) {sel}", sargs).fetchone()
         f.answer_max_ms = _max(f.answer_max_ms, ans_max)
         f.alarm_max_ms = _max(f.alarm_max_ms, alarm_max)
@@ -489,6 +509,13 @@ RAW_COLUMNS = ("desk", "device_id", "seq", "local_time", "wall_ms", "clock", "ri
                "alarm_s", "talk_s", "profile", "boot", "ticks")
 
 
+def count_rows(db: sqlite3.Connection, desks=(), start=None, end=None, tz=None) -> int:
+    """How many rows raw_rows() yields for the same selection."""
+    zone = ZoneInfo(tz) if tz else _local_zone()
+    w, args = _where(desks, start, end, zone)
+    return db.execute(f"SELECT count(*) FROM calls WHERE {w}", args).fetchone()[0]
+
+
 def raw_rows(db: sqlite3.Connection, desks=(), start=None, end=None, tz=None):
     """Per-call rows for CSV/JSON/XLSX exports, streamed (no list of a
     million dicts): one tuple per call in RAW_COLUMNS order."""
@@ -510,4 +537,5 @@ def raw_rows(db: sqlite3.Connection, desks=(), start=None, end=None, tz=None):
 
 
 def _s(ms):
-    return None if ms is None else round(ms / 1000, 1)
+    """ms -> seconds to 0.1, half up: the tenths the report's figures count."""
+    return None if ms is None else (ms + 50) // 100 / 10

@@ -21,8 +21,13 @@ def pct(x: float | None) -> str:
     return "–" if x is None else f"{x:.1f} %"
 
 
-def secs(ms: int | None) -> str:
-    return "–" if ms is None else f"{ms / 1000:.1f} s"
+def secs(ms: float | None) -> str:
+    """Seconds as the per-call rows give them (to 0.1 s); a median or p90
+    between two rows shows its second decimal (6.65 s), rounded beyond it."""
+    if ms is None:
+        return "–"
+    text = f"{ms / 1000:.2f}"
+    return (text[:-1] if text.endswith("0") else text) + " s"
 
 
 def _talk(f: Figures) -> str:

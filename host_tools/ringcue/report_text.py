@@ -5,10 +5,16 @@ from __future__ import annotations
 
 from rich import box
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 from rich.table import Table
 
 from .report import Report
 from .report_html import pct, secs
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def desk_table(r: Report, title="Desks, worst first") -> Table:
@@ -23,7 +29,7 @@ def desk_table(r: Report, title="Desks, worst first") -> Table:
         ok = r.meets_target(f)
         style = "" if ok is None else "green" if ok else "red"
         c = f.counts
-        t.add_row(name, f"{f.offered(r.short_abandons):,}", f"[{style}]{pct(p)}[/]" if style
+        t.add_row(Text(name), f"{f.offered(r.short_abandons):,}", f"[{style}]{pct(p)}[/]" if style
                   else pct(p), f"{c['late']:,}",
                   f"{c['missed'] + c['short_abandon']:,}", f"{f.unknown:,}",
                   secs(f.answer_percentile(0.9)), f"{f.alarms:,}",
@@ -38,11 +44,12 @@ def show(r: Report, console: Console | None = None):
     p = f.pct(f.by_ring_3, r.short_abandons)
     ok = r.meets_target(f)
     colour = "green" if ok else "red" if ok is not None else "white"
-    con.print(f"[bold]Answering by ring 3[/]: {len(r.desks)} desk{'' if len(r.desks) == 1 else 's'}, {period} ({r.tz})")
-    con.print(f"  [bold {colour}]{pct(p)}[/] of {f.offered(r.short_abandons):,} calls answered "
-              f"by ring 3 (target {r.target:g} %)")
+    con.print(f"[bold]Answering by ring 3[/]: {plural(len(r.desks), 'desk')}, {period} "
+              f"({escape(r.tz)})")
+    con.print(f"  [bold {colour}]{pct(p)}[/] of {plural(f.offered(r.short_abandons), 'call')} "
+              f"answered by ring 3 (target {r.target:g} %)")
     if f.counts["stopped_by_3"]:
-        con.print(f"  [dim]includes {f.counts['stopped_by_3']:,} calls without hook sense "
+        con.print(f"  [dim]includes {plural(f.counts['stopped_by_3'], 'call')} without hook sense "
                   f"that stopped ringing by ring 3; counted as missed: "
                   f"{pct(f.pct(f.by_ring_3_confirmed, r.short_abandons))}[/]")
     cum = " · ".join(f"{b}{'+' if b == 6 else ''}: {c:.0f} %" for b, _, c in
@@ -51,7 +58,7 @@ def show(r: Report, console: Console | None = None):
         con.print(f"  rings to answer, cumulative: {cum}")
     con.print(f"  time to answer: {secs(f.answer_percentile(0.5))} median, "
               f"{secs(f.answer_percentile(0.9))} p90, {secs(f.answer_max_ms)} max; "
-              f"{f.alarms:,} third-ring alarms"
+              f"{plural(f.alarms, 'third-ring alarm')}"
               + (f" (cleared in {secs(f.alarm_percentile(0.5))} median)" if f.alarms else ""))
     con.print()
     con.print(desk_table(r))
@@ -60,21 +67,20 @@ def show(r: Report, console: Console | None = None):
         q = r.quality[d]
         bits = []
         if q.gaps:
-            bits.append(f"{q.gaps} gap{'s' if q.gaps > 1 else ''} ({q.gap_records:,} records "
-                        "missing)")
+            bits.append(f"{plural(q.gaps, 'gap')} ({plural(q.gap_records, 'record')} missing)")
         if q.chain_breaks:
-            bits.append(f"[red]{q.chain_breaks} chain breaks[/]")
+            bits.append(f"[red]{plural(q.chain_breaks, 'chain break')}[/]")
         if q.unsynced:
-            bits.append(f"{q.unsynced:,} calls without a wall-clock time")
+            bits.append(f"{plural(q.unsynced, 'call')} without a wall-clock time")
         if not q.hook_sense:
             bits.append("no hook sense (outcomes unknown)")
         if bits:
-            notes.append(f"  {d}: " + "; ".join(bits))
+            notes.append(f"  {escape(d)}: " + "; ".join(bits))
     restarts = sum(q.restarts for q in r.quality.values())
     if notes or restarts:
         con.print("\n[bold]Data quality[/] (whole logs)")
         on = sum(1 for q in r.quality.values() if q.restarts)
-        con.print(f"  {restarts} restart{'' if restarts == 1 else 's'} (power cuts, resets, "
-                  f"re-flashes) on {on} desk{'' if on == 1 else 's'}")
+        con.print(f"  {plural(restarts, 'restart')} (power cuts, resets, re-flashes) on "
+                  f"{plural(on, 'desk')}")
         for n in notes:
             con.print(n)

@@ -12,7 +12,8 @@ EXCEL_MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
 
 
 def _ms(v):
-    return None if v is None else round(v / 1000, 1)
+    # exact: a spreadsheet's MEDIAN/PERCENTILE of the Calls sheet gives the same
+    return None if v is None else v / 1000
 
 
 def write(r: Report, path, rows=None) -> int:
@@ -20,7 +21,12 @@ def write(r: Report, path, rows=None) -> int:
     (report.raw_rows) for a Calls sheet (about 8,000 rows/s: a year of a
     big fleet takes minutes, hence optional). Returns how many call rows did
     not fit in Excel."""
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "remove_timezone": True})
+    # Text stays text: desk names are set by whoever has a board's USB port,
+    # and a name like "=HYPERLINK(...)" must not become a live formula.
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "remove_timezone": True,
+                                         "strings_to_formulas": False,
+                                         "strings_to_urls": False,
+                                         "strings_to_numbers": False})
     bold = wb.add_format({"bold": True})
     pct = wb.add_format({"num_format": "0.0%"})
     title = wb.add_format({"bold": True, "font_size": 14})

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ringcue_core import logfmt
 
-from .errors import UserError
+from .errors import UsageError, UserError
 from ringcue_core.ticks import TICKS_PERIOD, tdiff
 
 SCHEMA = """
@@ -45,19 +45,56 @@ def default_path() -> Path:
     return Path(os.environ.get("RINGCUE_DB") or home() / "ringcue.db")
 
 
+RINGCUE_TABLES = {"devices", "records", "calls", "time_syncs", "issues"}
+
+
 class Store:
-    def __init__(self, path: str | Path | None = None):
+    """The store at `path`. create=False: it must exist already (report,
+    export); readonly=True: opened read-only. A file that is not a ringcue
+    store (another program's database, a damaged file) is refused before
+    anything is written to it."""
+
+    def __init__(self, path: str | Path | None = None, create: bool = True,
+                 readonly: bool = False):
         self.path = str(path or default_path())
+        p = Path(self.path)
+        if p.is_dir():
+            raise UsageError(f"{p}: is a folder, not a ringcue store")
+        if not create and not p.exists():
+            raise UsageError(f"{p}: no such store")
         try:
-            self.db = sqlite3.connect(self.path)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.executescript(SCHEMA)
-        except sqlite3.DatabaseError as e:  # a folder, another file, no such folder
-            raise UserError(f"{self.path}: cannot use this as a ringcue store ({e})") from None
-        cols = {r[1] for r in self.db.execute("PRAGMA table_info(calls)")}
-        if "alarm_ms" not in cols:  # a store made before calls carried the alarm's length
-            self.db.execute("ALTER TABLE calls ADD COLUMN alarm_ms INTEGER")
+            if readonly:
+                self.db = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
+            else:
+                self.db = sqlite3.connect(self.path)
+            tables = {n for (n,) in self.db.execute(
+                "SELECT name FROM sqlite_master WHERE type='table'")}
+            if tables and not {"devices", "records", "calls"} <= tables:
+                self.db.close()
+                raise UsageError(f"{self.path}: not a ringcue store (another program's database: "
+                                f"{', '.join(sorted(tables)[:5])}); give another --db")
+            if not readonly:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                self.db.executescript(SCHEMA)
+            cols = {r[1] for r in self.db.execute("PRAGMA table_info(calls)")}
+            if "alarm_ms" not in cols:  # a store made before calls carried the alarm's length
+                self.db.execute("ALTER TABLE calls ADD COLUMN alarm_ms INTEGER")
+        except sqlite3.DatabaseError as e:  # another file, a damaged store, no such folder
+            if "malformed" in str(e):
+                raise UserError(f"{self.path}: the store is damaged ({e}); keep a copy, and "
+                                "pull into a new store with --db") from None
+            raise UsageError(f"{self.path}: cannot use this as a ringcue store ({e})") from None
+
+    def check(self):
+        """Refuse a damaged store before writing to it (SQLite's quick_check)."""
+        try:
+            bad = [m for (m,) in self.db.execute("PRAGMA quick_check(3)") if m != "ok"]
+        except sqlite3.DatabaseError as e:
+            bad = [str(e)]
+        if bad:
+            raise UserError(f"{self.path}: the store is damaged ({bad[0]}); nothing was "
+                            "written. Keep a copy, and pull into a new store with --db")
 
     def close(self):
         self.db.close()

@@ -1,0 +1,23 @@
+"""Reports go to managers' spreadsheets, and desk names come from whoever
+has a board's USB port: a name like `=HYPERLINK(...)` must stay text.
+
+CSV: a cell that a spreadsheet would read as a formula (it starts with
+= + - @, a tab or a carriage return) gets a leading single quote, as OWASP's
+CSV-injection guidance recommends. Only text cells are touched: numbers
+(a negative number included) are written as they are. The XLSX writer turns
+xlsxwriter's formula, URL and number guessing off instead (report_xlsx).
+"""
+
+from __future__ import annotations
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_safe_row(row):
+    return [csv_safe(v) for v in row]
