@@ -135,7 +135,7 @@ def test_installed_outside_the_checkout_it_flashes_rings_pulls_and_reports(dists
         assert len(rows) == 1 and rows[0]["desk"] == "Smoke desk", rows
         assert rows[0]["outcome"] == "answered" and rows[0]["rings"] == "3", rows
         text = ringcue(venv, "report", "--db", str(db), cwd=away, env=env)
-        assert "100.0 % of 1 calls answered by ring 3" in text, text
+        assert "100.0 % of 1 call answered by ring 3" in text, text
     finally:
         subprocess.run([str(venv / "bin" / "ringcue"), "sim", "stop", "--name", "smoke"],
                        cwd=away, env=env, capture_output=True, timeout=30)
