@@ -8,7 +8,16 @@ BIN := $(VENV)/bin
 
 .PHONY: setup demo test typecheck bench clean
 
-setup: $(VENV)/.installed
+EMU := host_tools/ringcue/sim/rp2040
+
+setup: $(VENV)/.installed $(EMU)/node_modules/.installed
+
+# rp2040js for the emulated Pico (pinned by its own package-lock.json; the
+# repo root's package.json is mip's). Without npm only that board kind is missing.
+$(EMU)/node_modules/.installed: $(EMU)/package.json $(EMU)/package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --silent --no-audit --no-fund --prefix $(EMU) && touch $@; \
+	else echo "make setup: npm not found; the emulated Pico (ringcue sim start --board pico) needs Node.js and npm" >&2; fi
 
 $(VENV)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -37,4 +46,4 @@ bench: setup
 	$(BIN)/python bench/bench_report.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info $(EMU)/node_modules

@@ -206,9 +206,9 @@ class VirtualBoard:
     def __exit__(self, *exc):
         self.stop()
 
-    def _spawn(self, raw):
-        m, s = os.openpty()
-        attrs = termios.tcgetattr(s)
+    def _child_tty(self, attrs):
+        """Terminal settings of the child's side of its pty (a board's serial
+        line): here the unix port's, where Ctrl-C must raise KeyboardInterrupt."""
         attrs[0] &= ~(termios.ICRNL | termios.IXON)  # iflag: \r stays \r, no XON/XOFF
         attrs[1] &= ~termios.OPOST  # oflag: bytes as written (the REPL writes its own \r\n)
         attrs[3] &= ~(termios.ECHO | termios.ICANON)  # lflag: no echo, byte at a time
@@ -218,11 +218,11 @@ class VirtualBoard:
         # SIGQUIT (Ctrl-\) or SIGTSTP (Ctrl-Z) to the interpreter
         attrs[6][termios.VQUIT] = attrs[6][termios.VSUSP] = b"\x00"
         attrs[6][termios.VINTR] = b"\x03"
-        termios.tcsetattr(s, termios.TCSANOW, attrs)
-        cin_r, cin_w = os.pipe()
-        cout_r, cout_w = os.pipe()
-        # the child's ends of the control pipes, at fixed numbers above ours
-        fd_cin, fd_cout = max(cin_r, cout_w) + 1, max(cin_r, cout_w) + 2
+        return attrs
+
+    def _child_command(self, fd_cin, fd_cout, raw):
+        """(argv, environment) of the process that is the board; it reads
+        control lines on fd_cin and writes them on fd_cout (simhw.py)."""
         env = dict(os.environ)
         env.update({
             "MICROPYPATH": f"{MP_DIR}:.frozen",
@@ -239,6 +239,16 @@ class VirtualBoard:
         if self.heapsize:
             cmd += ["-X", f"heapsize={self.heapsize}"]
         cmd += ["-i", str(MP_DIR / "simboot.py")]
+        return cmd, env
+
+    def _spawn(self, raw):
+        m, s = os.openpty()
+        termios.tcsetattr(s, termios.TCSANOW, self._child_tty(termios.tcgetattr(s)))
+        cin_r, cin_w = os.pipe()
+        cout_r, cout_w = os.pipe()
+        # the child's ends of the control pipes, at fixed numbers above ours
+        fd_cin, fd_cout = max(cin_r, cout_w) + 1, max(cin_r, cout_w) + 2
+        cmd, env = self._child_command(fd_cin, fd_cout, raw)
         # posix_spawn, not fork + preexec_fn: no Python runs in the child (a
         # fork of a threaded process can deadlock there), and the child holds
         # copies of our descriptors only until it execs, not until a Python
@@ -446,7 +456,12 @@ class VirtualBoard:
                 self.flash_erases += int(f[2])
             elif f[0] == "B":  # booted: flash mounted, Ctrl-C is safe now
                 self._hold = False
+            else:
+                self._control_line(f)
         self._cond.notify_all()
+
+    def _control_line(self, fields):
+        """A control line this class does not know (for subclasses)."""
 
     def _check_watchdog(self):
         if self._wdt_deadline is not None and self.board_clock > self._wdt_deadline:
