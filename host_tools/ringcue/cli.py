@@ -186,16 +186,16 @@ def _detect_board(port):
 
 
 def _client(port):
-    from .client import BoardClient
+    """A client to the board's running firmware; a stopped one is restarted
+    first (boardstate), and the user is told on stderr."""
+    from .boardstate import open_running
     from .ports import pick_port
 
-    from .errors import describe_port_error
+    return open_running(pick_port(port), notice=_notice)
 
-    port = pick_port(port)
-    try:
-        return BoardClient.open(port)
-    except OSError as e:
-        raise UserError(describe_port_error(port, e)) from None
+
+def _notice(msg):
+    click.echo(f"ringcue: {msg}", err=True)
 
 
 def _call(port, cmd, args=None):
@@ -206,9 +206,30 @@ def _call(port, cmd, args=None):
         try:
             return b.call(cmd, args)
         except BoardTimeout as e:
-            raise UserError(str(e) + "; flash it with `ringcue flash`") from None
+            raise UserError(f"the board stopped answering ({e})") from None
         except ProtocolError as e:
             raise UserError(f"the board refused {cmd}: {e.msg}") from None
+
+
+@cli.command()
+@port_option
+def restart(port):
+    """Start the firmware again on a board where it is stopped.
+
+    After any stock `mpremote` command (ls, exec, cp, mip install,
+    soft-reset), a Ctrl-C in a terminal or an interrupted flash, the
+    firmware waits at the MicroPython REPL and the desk counts no rings.
+    This soft-resets the board (which runs /main.py) and waits until the
+    firmware answers. A board whose firmware runs is restarted too.
+    `info`, `monitor`, `selftest` and `logs pull` restart a stopped board by
+    themselves and say so.
+    """
+    from .boardstate import restart as do_restart
+    from .ports import pick_port
+
+    hello = do_restart(pick_port(port))
+    click.echo(f"the firmware runs: board {hello['id']} ({hello['board']}), firmware "
+               f"{hello['fw']} build {hello.get('build') or '-'}, boot #{hello['boots']}")
 
 
 @cli.command()
@@ -238,23 +259,22 @@ def info(port, as_json):
 @cli.command()
 @port_option
 def monitor(port):
-    """Stream a board's ring events live (Ctrl-C to stop)."""
+    """Stream a board's ring events live (Ctrl-C to stop).
+
+    One JSON object per line on stdout. If the board restarts (power cut,
+    watchdog) or the cable is pulled, a line on stderr says so, and
+    monitoring goes on when the board is back.
+    """
     import json as _json
 
-    with _client(port) as b:
-        b.call("monitor", {"on": True})
-        click.echo("monitoring; ring the phone (Ctrl-C to stop)", err=True)
-        try:
-            while True:
-                for e in b.poll_events(0.2):
-                    click.echo(_json.dumps(e))
-        except KeyboardInterrupt:
-            pass
-        finally:
-            try:
-                b.call("monitor", {"on": False})
-            except Exception:
-                pass
+    from .ports import pick_port
+    from .watch import monitor as watch
+
+    port = pick_port(port)
+    try:
+        watch(port, lambda e: click.echo(_json.dumps(e)), _notice)
+    except KeyboardInterrupt:
+        pass
 
 
 @cli.group()
@@ -343,25 +363,25 @@ def selftest(port, seconds):
     Ring the phone or lift the handset while it runs: the ring input should
     pulse and the hook input follow the handset.
     """
-    import time as _time
+    from .ports import pick_port
+    from .watch import selftest as run
 
-    with _client(port) as b:
-        b.call("selftest", {"ms": seconds * 1000})
-        click.echo("LED and buzzer should flash now. Inputs (Ctrl-C to stop):")
-        end = _time.monotonic() + seconds
-        last_pulses = None
-        try:
-            while _time.monotonic() < end:
-                st = b.call("status")
-                new = 0 if last_pulses is None else st["pulses"] - last_pulses
-                last_pulses = st["pulses"]
-                hook = (("OFF-HOOK" if st["hook"] else "on-hook") if st["hook_sense"]
-                        else "not wired")
-                click.echo(f"  ring input {'ACTIVE' if st['ring_level'] else 'idle  '}  "
-                           f"+{new:<4} pulses   hook {hook}   line {st['state']}")
-                _time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
+    last = []
+
+    def show(st):
+        new = 0 if not last else st["pulses"] - last[0]
+        last[:] = [st["pulses"]]
+        hook = (("OFF-HOOK" if st["hook"] else "on-hook") if st["hook_sense"] else "not wired")
+        click.echo(f"  ring input {'ACTIVE' if st['ring_level'] else 'idle  '}  "
+                   f"+{max(new, 0):<4} pulses   hook {hook}   line {st['state']}")
+
+    port = pick_port(port)
+    try:
+        if not run(port, seconds, show, _notice, started=lambda: click.echo(
+                "LED and buzzer should flash now. Inputs (Ctrl-C to stop):")):
+            raise UserError(f"the board on {port} did not come back before the selftest ended")
+    except KeyboardInterrupt:
+        pass
 
 
 def main():

@@ -72,7 +72,8 @@ def pull(port, all_, db):
 
     from ringcue_core.proto import ProtocolError
 
-    from .client import BoardClient, BoardTimeout
+    from .boardstate import open_running
+    from .client import BoardTimeout
     from .logs import pull as do_pull
     from .ports import all_ports, pick_port
     from .store import Store, default_path
@@ -94,7 +95,8 @@ def pull(port, all_, db):
     try:
         for p in ports:
             try:
-                with BoardClient.open(p) as b, Progress(
+                with open_running(p, lambda m: console.print(f"ringcue: {m}",
+                                                             markup=False)) as b, Progress(
                         TextColumn(escape(p)), BarColumn(), MofNCompleteColumn(),
                         console=console, transient=True) as prog:
                     task = prog.add_task("pull", total=None)

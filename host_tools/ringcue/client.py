@@ -10,6 +10,8 @@ matched by id, monitor events are queued, and anything else on the line
 
 from __future__ import annotations
 
+import errno
+import os
 import time
 
 import serial
@@ -25,9 +27,89 @@ class BoardTimeout(TimeoutError):
         self.partial = partial
 
 
+# ---- what went wrong with the link, in words for the user -------------------
+# The library raises these; the CLI turns them into one `ringcue: ...` line.
+# They are OSErrors, so code that already retries on a port "busy or gone for
+# a moment" keeps doing so.
+
+class LinkError(OSError):
+    """The serial link to a board failed; str() is the message for the user."""
+
+
+class PortBusy(LinkError):
+    pass
+
+
+class PortMissing(LinkError):
+    pass
+
+
+class LinkLost(LinkError):
+    """The port went away while in use: the cable was pulled, the board
+    reset (USB boards re-enumerate) or lost power."""
+
+
+class NoFirmware(LinkError):
+    """A MicroPython board that answers at its REPL, without ringcue."""
+
+
+class BoardStopped(LinkError):
+    """The firmware is installed but not running (stopped at the REPL)."""
+
+
+class NotAnswering(LinkError):
+    """Nothing on the port answers: neither the firmware nor a REPL."""
+
+
+_BUSY = (errno.EBUSY, errno.EAGAIN, getattr(errno, "EWOULDBLOCK", errno.EAGAIN))
+
+
+def port_error(port: str, e: BaseException) -> LinkError:
+    """The one place that reads what pyserial and the OS said when a port
+    would not open, and says it plainly. Busy: Linux/macOS report EBUSY, or
+    pyserial's `exclusive` flock fails with EAGAIN ("Could not exclusively
+    lock port"); Windows reports a port another program holds as "Access is
+    denied" (PermissionError 13)."""
+    if isinstance(e, LinkError):
+        return e
+    text = str(e)
+    code = getattr(e, "errno", None)
+    if (code in _BUSY or "exclusively lock" in text or "Resource busy" in text
+            or "PermissionError(" in text or "Access is denied" in text):
+        return PortBusy(f"busy: another program has {port} open (a terminal, mpremote, "
+                        "Thonny or another ringcue); close it and try again")
+    if (code == errno.ENOENT or "FileNotFoundError(" in text or "No such file" in text
+            or port.startswith("/") and not os.path.exists(port)):
+        return PortMissing(f"cannot open {port}: no such port (see `ringcue ports`)")
+    if code in (errno.EIO, errno.ENXIO, errno.ENODEV) or "disconnected" in text \
+            or "returned no data" in text:
+        return lost(port, e)
+    if code == errno.EACCES:
+        return LinkError(f"cannot open {port}: permission denied (on Linux, add yourself to "
+                         "the `dialout` group, then log in again)")
+    return LinkError(f"cannot open {port}: {text}")
+
+
+def lost(port: str, e: BaseException) -> LinkLost:
+    if isinstance(e, LinkLost):
+        return e
+    return LinkLost(f"lost the board on {port} (cable pulled, or the board reset)")
+
+
+def open_serial(port: str, baud: int = 115200, timeout: float = 0.05) -> serial.Serial:
+    """Open a board's port for us alone; a LinkError says why not."""
+    try:
+        with SPAWN_OR_OPEN:  # see portlock
+            return serial.serial_for_url(port, baudrate=baud, timeout=timeout,
+                                         exclusive=True)
+    except (OSError, ValueError) as e:
+        raise port_error(port, e) from None
+
+
 class BoardClient:
-    def __init__(self, ser: serial.Serial):
+    def __init__(self, ser: serial.Serial, port: str = ""):
         self.ser = ser
+        self.port = port or getattr(ser, "port", "") or "the port"
         self._id = 0
         self._buf = b""
         self.events: list[dict] = []
@@ -35,12 +117,13 @@ class BoardClient:
 
     @classmethod
     def open(cls, port: str, baud: int = 115200, timeout: float = 0.05) -> "BoardClient":
-        with SPAWN_OR_OPEN:  # see portlock
-            ser = serial.serial_for_url(port, baudrate=baud, timeout=timeout, exclusive=True)
-        return cls(ser)
+        return cls(open_serial(port, baud, timeout), port)
 
     def close(self):
-        self.ser.close()
+        try:
+            self.ser.close()
+        except OSError:  # the port is gone already
+            pass
 
     def __enter__(self):
         return self
@@ -57,14 +140,20 @@ class BoardClient:
             left = deadline - time.monotonic()
             if left <= 0:
                 return
-            self.ser.timeout = min(left, 0.05)
-            chunk = self.ser.read(max(1, self.ser.in_waiting))
+            try:
+                self.ser.timeout = min(left, 0.05)
+                chunk = self.ser.read(max(1, self.ser.in_waiting))
+            except OSError as e:
+                raise lost(self.port, e) from None
             if chunk:
                 self._buf += chunk
 
     def send(self, cmd: str, args: dict | None = None) -> int:
         self._id += 1
-        self.ser.write(proto.request_line(self._id, cmd, args).encode())
+        try:
+            self.ser.write(proto.request_line(self._id, cmd, args).encode())
+        except OSError as e:
+            raise lost(self.port, e) from None
         return self._id
 
     def wait_reply(self, rid: int, timeout: float = 2.0, what: str = "request"):
@@ -124,8 +213,11 @@ class BoardClient:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise BoardTimeout(f"{cmd} data ({len(self._buf)} of {n} bytes)")
-            self.ser.timeout = min(left, 0.05)
-            self._buf += self.ser.read(max(1, min(n - len(self._buf), 65536)))
+            try:
+                self.ser.timeout = min(left, 0.05)
+                self._buf += self.ser.read(max(1, min(n - len(self._buf), 65536)))
+            except OSError as e:
+                raise lost(self.port, e) from None
         data, self._buf = self._buf[:n], self._buf[n:]
         if zlib.crc32(data) & 0xFFFFFFFF != res["crc"]:
             raise proto.ProtocolError(proto.ERR_BAD_CRC, f"{cmd} data damaged in transit")

@@ -30,6 +30,7 @@ import zlib
 from mpremote.transport import TransportError, TransportExecError
 from mpremote.transport_serial import SerialTransport
 
+from .client import LinkError, NotAnswering, open_serial
 from .errors import UserError
 from .portlock import SPAWN_OR_OPEN
 
@@ -329,12 +330,16 @@ class DeviceFS:
                 with SPAWN_OR_OPEN:
                     self.t = SerialTransport(port, baudrate=baud, timeout=READ_TIMEOUT)
                 break
-            except TransportError as e:
+            except TransportError:
                 # a port that exists may be locked for a moment (another
                 # program probing it, a process starting): ask again briefly
-                if not os.path.exists(port) or time.monotonic() >= end:
-                    raise UserError(f"cannot open {port}: {e}") from None
-                time.sleep(0.02)
+                if os.path.exists(port) and time.monotonic() < end:
+                    time.sleep(0.02)
+                    continue
+                # mpremote says only "failed to access": open it ourselves
+                # to learn why (busy, missing, ...), in the link's words
+                open_serial(port, baud).close()
+                raise LinkError(f"cannot open {port}: mpremote could not access it") from None
         self._ready = False
         self.board: dict = {}
 
@@ -351,9 +356,9 @@ class DeviceFS:
 
     def __exit__(self, exc_type, *exc):
         if exc_type is not None and self._ready:
-            try:  # a refused or failed job: put the board back to work
+            try:  # a refused or failed job, or Ctrl-C: put the board back to work
                 self.soft_reset()
-            except Exception:
+            except BaseException:  # noqa: BLE001 - a second Ctrl-C, a gone board
                 pass
         self.close()
 
@@ -415,6 +420,21 @@ class DeviceFS:
     def enter(self, soft_reset=True):
         """Stop the running firmware and take the raw REPL (soft-reset there:
         a clean interpreter, without the firmware, has the most free RAM)."""
+        self.take_raw(soft_reset)
+        self.board = json.loads(self.exec(_PROBE).strip().splitlines()[-1])
+        if self.board.get("deflate"):  # half the bytes on the line
+            c = zlib.compressobj(9, zlib.DEFLATED, -10)
+            z = binascii.b2a_base64(c.compress(_HELPERS.encode()) + c.flush(), newline=False)
+            self.exec("import binascii\nexec(deflate.DeflateIO(io.BytesIO(binascii.a2b_base64("
+                      f"{z.decode()!r})), deflate.RAW, 10).read())")
+        else:
+            self.exec(_HELPERS)
+
+    def take_raw(self, soft_reset=False):
+        """Ctrl-C whatever runs and enter the raw REPL (optionally
+        soft-resetting there). From the first Ctrl-C on, the firmware may
+        be stopped: leaving on an error or Ctrl-C (__exit__) restarts it."""
+        self._ready = True
         try:
             tries = self._interrupt()
             if soft_reset:
@@ -425,20 +445,12 @@ class DeviceFS:
             elif tries > 1:
                 self._sync()
         except (TransportError, OSError) as e:
-            raise UserError(
+            self._ready = False  # nothing answers: nothing to restart
+            raise NotAnswering(
                 f"{self.port} did not answer as a MicroPython board ({e}). "
                 "Is it a MicroPython board? Unplug and replug it, then try again."
             ) from None
         self.t.in_raw_repl = True
-        self._ready = True
-        self.board = json.loads(self.exec(_PROBE).strip().splitlines()[-1])
-        if self.board.get("deflate"):  # half the bytes on the line
-            c = zlib.compressobj(9, zlib.DEFLATED, -10)
-            z = binascii.b2a_base64(c.compress(_HELPERS.encode()) + c.flush(), newline=False)
-            self.exec("import binascii\nexec(deflate.DeflateIO(io.BytesIO(binascii.a2b_base64("
-                      f"{z.decode()!r})), deflate.RAW, 10).read())")
-        else:
-            self.exec(_HELPERS)
 
     def _step(self):
         """Called before every operation on the board (the tests pull the

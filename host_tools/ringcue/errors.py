@@ -107,20 +107,8 @@ def describe_os_error(e: OSError) -> str:
 
 def describe_port_error(port: str, e: OSError) -> str:
     """One line for a serial port that failed to open or went away, in the
-    user's terms rather than pyserial's."""
-    import errno as _errno
+    user's terms rather than pyserial's (the mapping lives in the board-link
+    layer: client.port_error)."""
+    from .client import port_error
 
-    text = str(e)
-    if e.errno in (_errno.EAGAIN, _errno.EBUSY) or "exclusively lock" in text:
-        return f"{port} is busy: another program has it open (close it, e.g. a monitor or a " \
-               "terminal, and try again)"
-    if e.errno == _errno.ENOENT:
-        return f"{port}: no such port (see `ringcue ports`)"
-    if e.errno in (_errno.EACCES, _errno.EPERM):
-        return f"{port}: permission denied (on Linux, add yourself to the dialout group)"
-    if e.errno in (_errno.EIO, _errno.ENXIO, _errno.ENODEV) or "disconnected" in text \
-            or "returned no data" in text:
-        return f"lost the board on {port}: it was unplugged or reset"
-    if "could not open port" in text:
-        return f"cannot open {port}: {text.rsplit(':', 1)[-1].strip()}"
-    return f"{port}: {describe_os_error(e)}"
+    return str(port_error(port, e))

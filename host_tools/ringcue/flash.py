@@ -244,8 +244,9 @@ def flash(port: str, board: str, config_changes: dict | None = None, progress=No
     return res
 
 
-def confirm(port: str, build: str, timeout: float = 10.0) -> dict:
-    """Wait for the new firmware to answer hello with the expected build.
+def confirm(port: str, build: str | None, timeout: float = 10.0) -> dict:
+    """Wait for the new firmware to answer hello with the expected build
+    (any build if None).
 
     The board is rebooting when this starts: a request it gets before the
     firmware reads the line is lost, so ask again every 0.1 s (and at once
@@ -281,7 +282,7 @@ def confirm(port: str, build: str, timeout: float = 10.0) -> dict:
                             continue
                         kind, rid, hello = parsed
                         if kind != "EV" and rid in ids and isinstance(hello, dict):
-                            if hello.get("build") != build:
+                            if build is not None and hello.get("build") != build:
                                 raise UserError(f"the board runs build {hello.get('build')!r}, "
                                                 f"not {build!r}")
                             return hello
