@@ -18,7 +18,7 @@ from ringcue.boardstate import open_running, probe
 from ringcue.client import (BoardClient, BoardTimeout, NoFirmware, NotAnswering, PortBusy,
                             PortMissing, port_error)
 from ringcue.devicefs import DeviceFS
-from ringcue.paths import REPO_DIR
+from targets import REPO_DIR
 from ringcue.sim.vboard import VirtualBoard
 from ringcue.watch import monitor as watch
 from ringcue_core.trace import parse
