@@ -83,7 +83,7 @@ def test_restart_command_and_a_board_without_ringcue(vboard, tmp_path):
     with VirtualBoard(tmp_path / "blank", name="blank") as blank:  # MicroPython, no ringcue
         for args in (("restart",), ("info",), ("monitor",), ("selftest", "--seconds", "1")):
             code, out, err = rc(*args, "--port", blank.port)
-            assert code == 2, (args, out, err)
+            assert code == 1, (args, out, err)
             assert err.startswith("ringcue: ") and err.count("\n") == 1, (args, err)
             assert "without" not in err or "ringcue" in err
             assert "is a MicroPython board, but the ringcue firmware is not installed" in err
@@ -97,7 +97,7 @@ def test_a_silent_port_is_one_line():
         with pytest.raises(NotAnswering, match="nothing answers on"):
             open_running(port).close()
         code, out, err = rc("selftest", "--port", port, "--seconds", "1")
-        assert code == 2 and err.startswith("ringcue: nothing answers on") and \
+        assert code == 1 and err.startswith("ringcue: nothing answers on") and \
             err.count("\n") == 1, err
     finally:
         os.close(master)
