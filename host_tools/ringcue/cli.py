@@ -86,12 +86,14 @@ def demo(speed, fast):
 
 
 from .cli_logs import logs  # noqa: E402
+from .cli_mip import mip_index  # noqa: E402
 from .cli_report import report  # noqa: E402
 from .cli_sim import sim  # noqa: E402
 
 cli.add_command(sim)
 cli.add_command(logs)
 cli.add_command(report)
+cli.add_command(mip_index)
 
 port_option = click.option(
     "--port", "-p", default="auto", show_default=True, envvar="RINGCUE_PORT",
