@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from ringcue import errors  # noqa: F401 - click loads before a test fakes sys.platform
 from test_install import dists  # noqa: F401 - the fixture: built once per run
 
 REPO = Path(__file__).resolve().parent.parent
@@ -204,3 +205,74 @@ def test_a_technician_flashes_configures_and_pulls_a_board_without_the_simulator
         assert "Desk W" in out.stdout + out.stderr
         rows = list(csv.DictReader(io.StringIO(run("report", "--db", db, "--format", "csv").stdout)))
         assert [(r["desk"], r["rings"], r["outcome"]) for r in rows] == [("Desk W", "3", "answered")]
+
+
+# ---- what each desktop's serial ports look like (pyserial's list, faked) ----
+
+def fake_port(device, vid=None, pid=None, serial="", description="n/a",
+              manufacturer=None, product=None):
+    from serial.tools.list_ports_common import ListPortInfo
+
+    p = ListPortInfo(device, skip_link_detection=True)
+    p.vid, p.pid, p.serial_number, p.description = vid, pid, serial, description
+    p.manufacturer, p.product = manufacturer, product
+    return p
+
+
+def test_windows_com_ports_in_order_with_picos_and_esp32s_named(monkeypatch):
+    from ringcue import ports
+
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(ports.list_ports, "comports", lambda: [
+        fake_port("COM10", 0x303A, 0x1001, "C3", "USB Serial Device (COM10)"),
+        fake_port("COM3", 0x2E8A, 0x0005, "E66", "USB Serial Device (COM3)"),
+        fake_port("COM1", description="Communications Port (COM1)"),
+        fake_port("COM4", 0x0483, 0x5740, "X", "USB Serial Device (COM4)",
+                  manufacturer="MicroPython"),
+        fake_port("COM5", 0x046D, 0xC52B, "", "USB Serial Device (COM5)")])
+    found = ports.all_ports()  # no virtual boards looked for on Windows
+    assert [(p["port"], p["what"], p["likely"]) for p in found] == [
+        ("COM3", "Raspberry Pi Pico (MicroPython)", True),
+        ("COM4", "USB Serial Device (COM4)", True),
+        ("COM5", "USB Serial Device (COM5)", False),
+        ("COM10", "Espressif ESP32-C3/S3 (USB serial/JTAG)", True)]
+    assert ports.resolve_port("com3") == "COM3" and ports.resolve_port("c12") == "COM12"
+    assert ports.resolve_port("id:C3") == "COM10"
+
+
+def test_macos_lists_and_opens_the_cu_devices(monkeypatch):
+    from ringcue import ports
+
+    monkeypatch.setattr(sys, "platform", "darwin")
+    monkeypatch.setattr(ports.list_ports, "comports", lambda: [
+        fake_port("/dev/cu.usbmodem1101", 0x2E8A, 0x0005, "E66"),
+        fake_port("/dev/tty.usbmodem1101", 0x2E8A, 0x0005, "E66"),
+        fake_port("/dev/cu.Bluetooth-Incoming-Port")])
+    monkeypatch.setattr(ports, "virtual_ports", lambda: [])
+    assert [p["port"] for p in ports.all_ports()] == ["/dev/cu.usbmodem1101"]
+    assert ports.pick_port("auto") == "/dev/cu.usbmodem1101"
+    monkeypatch.setattr(ports.os.path, "exists", lambda p: p == "/dev/cu.usbmodem1101")
+    assert ports.resolve_port("/dev/tty.usbmodem1101") == "/dev/cu.usbmodem1101"
+    assert ports.resolve_port("/dev/tty.other") == "/dev/tty.other"  # no twin: as given
+
+
+def test_linux_shorthands_like_mpremote(monkeypatch):
+    from ringcue import ports
+    from ringcue.errors import UserError
+
+    assert ports.resolve_port("a0") == "/dev/ttyACM0" and ports.resolve_port("u1") == "/dev/ttyUSB1"
+    assert ports.resolve_port("/dev/pts/3") == "/dev/pts/3"
+    monkeypatch.setattr(ports.list_ports, "comports", lambda: [
+        fake_port("/dev/ttyACM0", 0x2E8A, 0x0005, "E66")])
+    assert ports.resolve_port("id:E66") == "/dev/ttyACM0"
+    with pytest.raises(UserError, match="no board with USB serial number 'nope'"):
+        ports.resolve_port("id:nope")
+
+
+def test_windows_keeps_its_files_in_local_app_data(monkeypatch, tmp_path):
+    from ringcue.state import home
+
+    monkeypatch.delenv("RINGCUE_HOME", raising=False)
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path))
+    assert home() == tmp_path / "ringcue" and home().is_dir()

@@ -1,13 +1,20 @@
 """Where ringcue keeps its files on the host (virtual boards, the log store)."""
 
 import os
+import sys
 from pathlib import Path
 
 
 def home() -> Path:
-    """$RINGCUE_HOME, else ~/.local/state/ringcue."""
+    """$RINGCUE_HOME, else %LOCALAPPDATA%\\ringcue on Windows (where user
+    programs keep their data), else ~/.local/state/ringcue."""
     env = os.environ.get("RINGCUE_HOME")
-    base = Path(env) if env else Path.home() / ".local" / "state" / "ringcue"
+    if env:
+        base = Path(env)
+    elif sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+        base = Path(os.environ["LOCALAPPDATA"]) / "ringcue"
+    else:
+        base = Path.home() / ".local" / "state" / "ringcue"
     base.mkdir(parents=True, exist_ok=True)
     return base
 
