@@ -76,9 +76,7 @@ def test_esp32c3_avoids_strapping_usb_and_flash_pins():
 @pytest.mark.parametrize("name", sorted(TARGETS))
 def test_package_json_installs_the_board_file(name):
     pkg = json.loads((BOARDS_DIR / name / "package.json").read_text())
-    assert pkg["urls"] == [["lib/board.py", "board.py"]]
-    assert pkg["version"] == json.loads((BOARDS_DIR / "sim" / "package.json").read_text())[
-        "version"]
+    assert pkg == {"urls": [["lib/board.py", "board.py"]]}  # no version: ringcue_core has it
 
 
 def run_board_make(name, port):

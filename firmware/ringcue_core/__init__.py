@@ -2,4 +2,4 @@
 # Runs unchanged on MicroPython (boards, unix port) and CPython (host tools).
 # No clocks, pins, files or prints in here: time and edges are passed in,
 # actions come out (like h11).
-VERSION = "0.1.0"  # the release: the wheel, the firmware and the mip manifests take it from here
+VERSION = "0.1.0"  # the release, written only here: the wheel, the firmware and the mip index take it
