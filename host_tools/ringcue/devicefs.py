@@ -357,7 +357,7 @@ class DeviceFS:
     def __exit__(self, exc_type, *exc):
         if exc_type is not None and self._ready:
             try:  # a refused or failed job, or Ctrl-C: put the board back to work
-                self.soft_reset()
+                self.put_back()
             except BaseException:  # noqa: BLE001 - a second Ctrl-C, a gone board
                 pass
         self.close()
@@ -616,6 +616,15 @@ class DeviceFS:
             self._read_until(b"\x04>", 5.0)
         except Exception:  # noqa: BLE001 - the board is gone: nothing to stop
             pass
+
+    def put_back(self):
+        """Start the firmware again after a job stopped halfway. The board
+        may be anywhere in the raw REPL: running a command, or reading one
+        we had half sent (raw paste), where Ctrl-B Ctrl-D would only end the
+        command. So take the raw REPL again first, then soft-reset from the
+        friendly REPL, which runs /main.py."""
+        self._interrupt(timeout=3.0)
+        self.soft_reset()
 
     def soft_reset(self):
         """Leave raw REPL and soft-reset, so boot.py/main.py run."""

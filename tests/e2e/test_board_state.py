@@ -216,3 +216,86 @@ def test_monitor_cli_with_a_pulled_cable_has_no_traceback(tmp_path, firmware_ima
     assert "Traceback" not in err and "SerialException" not in err, err
     assert "lost the board on" in err and "waiting for the board" in err, err
     assert p.returncode == 0
+
+
+# ---- `ringcue flash` killed or interrupted halfway ------------------------------
+
+_FLASHER = """
+import json, sys
+from ringcue.flash import flash
+files = {k: bytes.fromhex(v) for k, v in json.load(open(sys.argv[2])).items()}
+say = lambda *a: print(*a, flush=True)
+flash(sys.argv[1], "sim", files=files, step=lambda m: say("step", m),
+      progress=lambda n, total: say("progress", n, total))
+say("done")
+"""
+
+# where the flasher is when it is killed: (a line it printed, then seconds)
+KILL_POINTS = [("step connecting", 0.0), ("step connecting", 0.05), ("step installing", 0.0),
+               ("progress", 0.0), ("step verifying", 0.0), ("step switching", 0.0),
+               ("step restarting", 0.0)]
+
+
+@pytest.fixture(scope="module")
+def v2_files(tmp_path_factory):
+    import json
+
+    from ringcue.flash import build_firmware, build_id
+
+    files = build_firmware("sim", variant="killed/")
+    path = tmp_path_factory.mktemp("v2") / "files.json"
+    path.write_text(json.dumps({k: v.hex() for k, v in files.items()}))
+    return path, build_id(files)
+
+
+def _flash_until(port, files_json, point, sig):
+    import signal
+
+    line, delay = point
+    p = subprocess.Popen([sys.executable, "-c", _FLASHER, port, str(files_json)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = []
+    for out in p.stdout:
+        seen.append(out)
+        if out.startswith(line):
+            time.sleep(delay)
+            p.send_signal(signal.SIGKILL if sig == "kill" else signal.SIGINT)
+            break
+    p.wait(30)
+    assert any(s.startswith(line) for s in seen), seen
+    return p
+
+
+@pytest.mark.parametrize("point", KILL_POINTS, ids=[f"{a}+{d}" for a, d in KILL_POINTS])
+def test_a_killed_flash_leaves_a_board_the_next_command_brings_back(tmp_path, firmware_image,
+                                                                   v2_files, point):
+    import shutil
+
+    shutil.copy(firmware_image[0], tmp_path / "flash.img")
+    with VirtualBoard(tmp_path, name="killed") as vb:
+        assert vb.wait_ready()
+        _flash_until(vb.port, v2_files[0], point, "kill")
+        code, out, err = rc("info", "--port", vb.port)
+        assert code == 0, (out, err)
+        build = out.split("(build ")[1].split(")")[0]
+        assert build in (firmware_image[1], v2_files[1])  # old or new, whole, running
+        assert "Traceback" not in err
+        vb.play(TRACE, tail_ms=8000)
+        assert len(board_calls(vb.port)) == 1  # and counting rings
+
+
+@pytest.mark.parametrize("point", KILL_POINTS, ids=[f"{a}+{d}" for a, d in KILL_POINTS])
+def test_ctrl_c_in_flash_restarts_the_board_on_the_way_out(tmp_path, firmware_image, v2_files,
+                                                           point):
+    import shutil
+
+    from ringcue.flash import confirm
+
+    shutil.copy(firmware_image[0], tmp_path / "flash.img")
+    with VirtualBoard(tmp_path, name="ctrlc") as vb:
+        assert vb.wait_ready()
+        p = _flash_until(vb.port, v2_files[0], point, "int")
+        assert p.returncode != 0 or point[0] == "step restarting"
+        # no ringcue command: the flasher put the board back to work itself
+        hello = confirm(vb.port, None, timeout=10)
+        assert hello["build"] in (firmware_image[1], v2_files[1])
