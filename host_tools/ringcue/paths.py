@@ -63,7 +63,8 @@ def simulator_missing() -> str:
     if sys.platform == "win32":
         return ("virtual boards need the MicroPython unix port, which runs on Linux and "
                 "macOS (on Windows: inside WSL); every other command works here")
-    return f"virtual boards need the MicroPython unix port: {SIM_EXTRA}"
+    return (f"virtual boards need the MicroPython unix port: {SIM_EXTRA} "
+            "(Linux x86-64, Apple-silicon macOS)")
 
 
 def require_simulator() -> None:
