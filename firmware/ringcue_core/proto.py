@@ -26,6 +26,11 @@ except ImportError:
 
 PROTO_VERSION = const(1)
 MAX_LINE = const(512)
+# Request arguments are one flat JSON object. Its shape is checked before
+# json.loads builds it: 200 nested lists in one line would take ~8 KB of heap.
+MAX_DEPTH = const(2)  # {"a": [1, 2]} at most
+MAX_VALUES = const(16)  # keys and values, all levels together
+MAX_NAME = const(32)  # the most of an unknown command's name echoed back
 
 ERR_BAD_FRAME = "bad_frame"
 ERR_BAD_CRC = "bad_crc"
@@ -88,8 +93,8 @@ class LineParser:
                 self._dropping = False
                 self._ready.append(LineParser.TOO_LONG)
             elif self._n:
-                try:
-                    self._ready.append(bytes(self._buf[: self._n]).decode())
+                try:  # one copy: str straight from the buffer
+                    self._ready.append(str(memoryview(self._buf)[: self._n], "utf-8"))
                 except UnicodeError:
                     self._ready.append("\x00")  # undecodable: a bad frame
             self._n = 0
@@ -106,10 +111,41 @@ class LineParser:
         for b in data:
             self.feed_byte(b)
 
+    def has_line(self):
+        return bool(self._ready)
+
     def maybe_next(self):
         if self._ready:
             return self._ready.pop(0)
         return None
+
+
+def check_shape(text):
+    """ProtocolError unless `text`'s JSON nests at most MAX_DEPTH deep with at
+    most MAX_VALUES values (a rough count, strings skipped; json.loads checks
+    the rest). Runs over the bytes: no object per character."""
+    depth = values = 0
+    in_str = esc = False
+    for b in text.encode():
+        if in_str:
+            if esc:
+                esc = False
+            elif b == 92:  # backslash
+                esc = True
+            elif b == 34:
+                in_str = False
+        elif b == 34:  # "
+            in_str = True
+        elif b == 91 or b == 123:  # [ {
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ProtocolError(ERR_BAD_ARGS, "arguments nest deeper than %d" % MAX_DEPTH)
+        elif b == 93 or b == 125:  # ] }
+            depth -= 1
+        elif b == 44 or b == 58:  # , :
+            values += 1
+            if values >= MAX_VALUES:
+                raise ProtocolError(ERR_BAD_ARGS, "more than %d argument values" % MAX_VALUES)
 
 
 def parse_request(line):
@@ -135,6 +171,7 @@ def parse_request(line):
         cmd = parts[2]
         args = {}
         if len(parts) == 4 and parts[3].strip():
+            check_shape(parts[3])
             try:
                 args = json.loads(parts[3])
             except (ValueError, TypeError):

@@ -194,7 +194,9 @@ class App:
                 await asyncio.sleep_ms(50)  # stdin closed (no host): idle
                 continue
             parser.feed_byte(b1[0])
-            while poll.poll(0) and sys.stdin.buffer.readinto(b1):
+            # one line at a time: a burst of lines waits in the port's buffer,
+            # not in our heap
+            while not parser.has_line() and poll.poll(0) and sys.stdin.buffer.readinto(b1):
                 parser.feed_byte(b1[0])
             while True:
                 line = parser.maybe_next()

@@ -38,9 +38,16 @@ class Commands:
     def __init__(self, app):
         self.app = app
         self.binary = None  # raw bytes to send right after the reply line
+        # The fixed table of commands. A request's name is only ever compared
+        # against it (a dict lookup compares bytes): getattr() on it would
+        # intern every unknown name as a qstr, which is never freed (a heap
+        # that grows with each new name), and raise outside any try for a
+        # name of 253+ characters.
+        self._table = {n: getattr(self, "do_" + n) for n in COMMANDS}
 
     def handle(self, line):
         """One request line -> one reply line."""
+        gc.collect()
         if line is proto.LineParser.TOO_LONG:
             return proto.reply_err("-", proto.ERR_TOO_LONG,
                                    "line longer than %d bytes" % proto.MAX_LINE)
@@ -50,10 +57,10 @@ class Commands:
             return proto.reply_err(getattr(e, "rid", "-"), e.code, e.msg)
         except Exception:
             return proto.reply_err("-", proto.ERR_BAD_FRAME, "unreadable request")
-        fn = getattr(self, "do_" + cmd, None) if cmd.isalpha() or "_" in cmd else None
+        fn = self._table.get(cmd)
         if fn is None:
             return proto.reply_err(rid, proto.ERR_UNKNOWN_CMD, "unknown command %r (try: %s)"
-                                   % (cmd, ", ".join(COMMANDS)))
+                                   % (cmd[:proto.MAX_NAME], ", ".join(COMMANDS)))
         try:
             return proto.reply_ok(rid, fn(args))
         except CommandError as e:

@@ -28,7 +28,11 @@ POLLHUP = _select.POLLHUP
 
 _now = 0  # virtual ms since power-on (unbounded; ticks_ms() masks it)
 _target = 0
-_inputs = []  # pending (ms, pin name, value), sorted by time
+# Pending input changes, sorted by time, each one small int (ms << 4 | pin
+# index << 1 | level): a tuple each would scatter long-lived objects over the
+# firmware's heap and fragment it, which a real board's line never does.
+_inputs = []
+_pin_ids = []  # pin names, by index
 _cin = None
 _cout = None
 _cpoll = None
@@ -71,9 +75,11 @@ def _handle(line):
         if t > _target:
             _target = t
     elif f[0] == "E":
-        ev = (int(f[1]), f[2], int(f[3]))
+        if f[2] not in _pin_ids:
+            _pin_ids.append(f[2])
+        ev = int(f[1]) << 4 | _pin_ids.index(f[2]) << 1 | int(f[3]) & 1
         i = len(_inputs)
-        while i and _inputs[i - 1][0] > ev[0]:
+        while i and _inputs[i - 1] >> 4 > ev >> 4:
             i -= 1
         _inputs.insert(i, ev)
 
@@ -96,11 +102,11 @@ def _fire_due():
     """Apply input changes and run Timer callbacks whose time has come.
     True if any fired."""
     fired = False
-    while _inputs and _inputs[0][0] <= _now:
-        t, name, v = _inputs.pop(0)
-        pin = _pins.get(name)
+    while _inputs and _inputs[0] >> 4 <= _now:
+        ev = _inputs.pop(0)
+        pin = _pins.get(_pin_ids[ev >> 1 & 7])
         if pin is not None:
-            pin._set_input(v)
+            pin._set_input(ev & 1)
             fired = True
     for tm in list(_timers):
         if tm._due <= _now and tm in _timers:
@@ -164,8 +170,8 @@ class VPoll:
             if r:
                 return r
             step = _target
-            if _inputs and _inputs[0][0] < step:
-                step = _inputs[0][0]
+            if _inputs and _inputs[0] >> 4 < step:
+                step = _inputs[0] >> 4
             due = _next_timer()
             if due is not None and due < step:
                 step = due
