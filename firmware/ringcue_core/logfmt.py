@@ -13,8 +13,10 @@
 #   17+n   4     crc32 of bytes 0 .. 17+n
 #
 # link(record) = first 4 bytes of sha256(record). Each record carries its
-# predecessor's link, so a deleted, edited or reordered record breaks the
-# chain even if its own CRC was recomputed. All integers little-endian.
+# predecessor's link: an edited or reordered record whose CRC was recomputed
+# breaks the chain at the next one. Without a secret key this cannot stop a
+# forger who recomputes the links too (docs/call-log.md says what the log
+# proves). All integers little-endian.
 import struct
 
 from binascii import crc32  # both on every port ringcue runs on, and CPython
@@ -96,6 +98,9 @@ def decode_payload(rtype, payload):
     if rtype == REC_TIME_SYNC:
         (unix_ms,) = struct.unpack("<Q", payload[:8])
         return {"unix_ms": unix_ms}
+    # text as written, but a board's bytes never stop a pull (a name stored
+    # before the host sent valid UTF-8, a record cut at 255 bytes mid-character)
     if rtype == REC_BOOT:
-        return {"build": payload[:12].decode(), "fw": payload[12:].decode()}
-    return {"text": payload.decode()}
+        return {"build": payload[:12].decode("utf-8", "replace"),
+                "fw": payload[12:].decode("utf-8", "replace")}
+    return {"text": payload.decode("utf-8", "replace")}

@@ -176,7 +176,8 @@ class Commands:
         data, n, nxt = log.read(frm, max_bytes)
         self.binary = data
         return {"n": n, "bytes": len(data), "crc": crc32(data) & 0xFFFFFFFF,
-                "next": nxt, "first_seq": log.first_seq(), "end_seq": log.next_seq}
+                "next": nxt, "first_seq": log.first_seq(), "end_seq": log.next_seq,
+                "committed": log.committed}
 
 
 COMMANDS = sorted(n[3:] for n in dir(Commands) if n.startswith("do_"))

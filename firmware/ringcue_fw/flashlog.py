@@ -1,21 +1,32 @@
 # The durable call log on the board's littlefs.
 #
 #   /log/<first seq, 8 digits>.seg   segments of records (ringcue_core.logfmt)
+#   /log/committed.json              {"seq": the last committed record's seq}
 #
 # * Appends are batched in RAM and written by flush() (the app flushes within
 #   FLUSH_MS of the first pending record, or at once when BATCH are waiting):
 #   one open/append/close per batch keeps flash wear low. A record counts as
-#   committed once flush() returned.
+#   committed once flush() returned; flush() then writes the high-water mark
+#   (committed.json, temp file + rename: a power cut leaves the old or the
+#   new one).
 # * littlefs only exposes data that was synced, so a power cut loses at most
-#   the unflushed batch; should a segment still end in a torn record, the scan
-#   at boot stops there, keeps everything before it, and new records go to a
-#   new segment.
-# * Sequence numbers and the hash chain continue from the last valid record,
-#   across reboots. When the log is full the oldest segment is deleted; the
-#   host sees the missing sequence numbers as "rotated out".
+#   the unflushed batch; should a segment still end in a torn record, writing
+#   goes on in a new segment.
+# * A record that does not check out (bit rot, an edit, a cut) is skipped:
+#   reading resynchronises at the next whole record, so one bad record never
+#   hides the ones after it, and the host sees its sequence number missing.
+# * At boot the log continues after the last readable record or the
+#   high-water mark, whichever is later, so the numbers of lost records are
+#   never reused; records up to the mark that are no longer readable (a
+#   truncated or deleted tail) are logged as a fault record, and the seq gap
+#   shows on the host. When the log is full the oldest segment is deleted;
+#   the host sees those numbers as "rotated out".
 import os
 
 from ringcue_core import logfmt
+
+from . import store
+from .clock import now_ms
 
 try:
     from micropython import const
@@ -28,33 +39,54 @@ except ImportError:
 FLUSH_MS = const(2000)
 BATCH = const(8)
 _CHUNK = const(512)
+_MAGIC = b"\xa5"  # logfmt.MAGIC: where a record may start
+
+
+def _incomplete(buf, off):
+    """True if buf[off:] may be the start of a record that is not all there."""
+    n = len(buf) - off
+    if n < logfmt.HEADER + logfmt.TRAILER:
+        return buf[off] == logfmt.MAGIC
+    return buf[off] == logfmt.MAGIC and logfmt.HEADER + buf[off + 2] + logfmt.TRAILER > n
 
 
 def _records(path):
-    """Yield (parsed record, raw bytes) from a segment file until its end,
-    then (None, None) if it ends in a torn or corrupt tail. Reads in small
-    chunks (little RAM)."""
+    """Yield (parsed record, raw bytes) for every whole valid record of a
+    segment file, and (None, None) where a span of bytes is no record (a
+    torn tail, corruption): reading resumes at the next valid record. Reads
+    in small chunks (little RAM)."""
     try:
         f = open(path, "rb")
     except OSError:
         return
     with f:
         buf = b""
+        eof = False
+        bad = False  # inside a span of bytes that are no record
         while True:
-            chunk = f.read(_CHUNK)
-            if chunk:
-                buf = buf + chunk if buf else chunk
+            if not eof:
+                chunk = f.read(_CHUNK)
+                if chunk:
+                    buf = buf + chunk if buf else chunk
+                else:
+                    eof = True
             off = 0
-            while True:
+            while off < len(buf):
                 r = logfmt.parse_one(buf, off)
-                if r is None:
-                    break
-                yield r, buf[off:r[6]]
-                off = r[6]
-            buf = buf[off:]
-            if not chunk:
-                if buf:
+                if r is not None:
+                    bad = False
+                    yield r, buf[off:r[6]]
+                    off = r[6]
+                    continue
+                if not eof and _incomplete(buf, off):
+                    break  # the rest of it comes with the next chunk
+                if not bad:
+                    bad = True
                     yield None, None
+                nxt = buf.find(_MAGIC, off + 1)
+                off = nxt if nxt >= 0 else len(buf)
+            buf = buf[off:]
+            if eof:
                 return
 
 
@@ -73,6 +105,9 @@ class FlashLog:
         self.bytes_written = 0
         self.last_call_seq = 0
         self.calls = 0  # call records in the log
+        self.committed = 0  # the last committed record's seq (the high-water mark)
+        self.lost = 0  # committed records found unreadable at boot
+        self.lost_note = ""
         try:
             os.mkdir(root)
         except OSError:
@@ -97,29 +132,43 @@ class FlashLog:
     def _path(self, first):
         return "%s/%08d.seg" % (self.root, first)
 
+    def _hwm_path(self):
+        return self.root + "/committed.json"
+
     def _recover(self):
+        last = None  # the newest readable record
         for first in self._segs:
-            for r, raw in _records(self._path(first)):
-                if r is not None and r[0] == logfmt.REC_CALL:
-                    self.calls += 1
-        # the newest segment holding a valid record gives the seq and link
-        for first in reversed(self._segs):
-            last = None
             bad = False
             for r, raw in _records(self._path(first)):
                 if r is None:
+                    self.torn += 1
                     bad = True
-                    break
+                    continue
+                if r[0] == logfmt.REC_CALL:
+                    self.calls += 1
                 last = raw
-            if bad:
-                self.torn += 1
-            if last is not None:
-                self.prev = logfmt.link(last)
-                self.next_seq = logfmt.parse_one(last, 0)[1] + 1
-                if not bad:  # append here; after a torn tail, start anew
-                    self._cur = first
-                    self._cur_size = os.stat(self._path(first))[6]
-                return
+            # append to the newest segment, unless it ends in bytes that are
+            # no record (a torn write): then start a new one
+            self._cur = None if bad else first
+        if self._cur is not None:
+            self._cur_size = os.stat(self._path(self._cur))[6]
+        if last is not None:
+            self.prev = logfmt.link(last)
+            self.next_seq = logfmt.parse_one(last, 0)[1] + 1
+        mark, err = store.read_json(self._hwm_path())
+        hwm = mark.get("seq") if isinstance(mark, dict) else None
+        if not isinstance(hwm, int) or hwm < 0:
+            hwm = 0
+            if err or mark is not None:
+                self.lost_note = "log: high-water mark unreadable"
+        self.committed = max(hwm, self.next_seq - 1)
+        if hwm >= self.next_seq:  # committed records that are gone
+            self.lost = hwm - self.next_seq + 1
+            self.lost_note = "log: records %d..%d lost (unreadable at boot: corrupt, " \
+                "truncated or deleted)" % (self.next_seq, hwm)
+            self.next_seq = hwm + 1  # their numbers are never used again
+        if self.lost_note:
+            self.append(logfmt.REC_FAULT, now_ms(), self.lost_note.encode())
 
     # ---- writing ------------------------------------------------------------
     def append(self, rtype, ticks, payload):
@@ -155,6 +204,8 @@ class FlashLog:
             self._cur_size += n
             self.writes += 1
             self.bytes_written += n
+            self.committed = logfmt.parse_one(take[-1], 0)[1]
+            store.write_json(self._hwm_path(), {"seq": self.committed})
         self.pending_since = None
 
     def _new_segment(self):
@@ -186,9 +237,7 @@ class FlashLog:
         nxt = from_seq
         for first in segs[i:]:
             for r, raw in _records(self._path(first)):
-                if r is None:
-                    break
-                if r[1] < from_seq:
+                if r is None or r[1] < from_seq:  # skip what is no record
                     continue
                 if out and size + len(raw) > max_bytes:
                     return b"".join(out), len(out), nxt
@@ -201,4 +250,5 @@ class FlashLog:
         return {"first_seq": self.first_seq(), "next_seq": self.next_seq,
                 "pending": len(self.pending), "segments": len(self._segs),
                 "dropped": self.first_seq() - 1 if self._segs else 0,
-                "torn": self.torn, "flushes": self.writes, "bytes": self.bytes_written}
+                "torn": self.torn, "lost": self.lost, "committed": self.committed,
+                "flushes": self.writes, "bytes": self.bytes_written}

@@ -29,10 +29,11 @@ class PullResult:
     up_to: int = 0
 
 
-def verify(records, last_seq, last_link):
+def verify(records, last_seq, last_link, first_seq=None):
     """Check a run of parsed records against what the store already has.
-    Yields issues (seq, kind, detail); sequence gaps mean records the board
-    rotated out before they were pulled."""
+    Returns issues (seq, kind, detail). A sequence gap below the board's
+    oldest record (`first_seq`) is what rotation leaves; any other gap means
+    records were lost on the board (corrupt, cut off or deleted)."""
     issues = []
     expect = last_seq + 1
     link = last_link
@@ -41,8 +42,7 @@ def verify(records, last_seq, last_link):
             issues.append((r["seq"], "reorder", f"record {r['seq']} after {expect - 1}"))
             link = None
         elif r["seq"] > expect:
-            issues.append((r["seq"], "gap", f"records {expect}..{r['seq'] - 1} missing "
-                           "(rotated out before a pull, or deleted)"))
+            issues.append((r["seq"], "gap", gap_detail(expect, r["seq"] - 1, first_seq)))
             link = None
         if link is not None and r["prev"] != link:
             issues.append((r["seq"], "chain_break",
@@ -51,6 +51,15 @@ def verify(records, last_seq, last_link):
         link = r["link"]
         expect = max(expect, r["seq"] + 1)
     return issues
+
+
+def gap_detail(a, b, first_seq=None):
+    """'records a..b missing (why)' (report.py reads the range back)."""
+    if first_seq is not None and b < first_seq:
+        why = "rotated out before a pull, or deleted"
+    else:
+        why = "lost on the board: unreadable, cut off or deleted"
+    return f"records {a}..{b} missing ({why})"
 
 
 def parse_chunk(data: bytes):
@@ -94,7 +103,12 @@ def pull(board: BoardClient, store: Store, progress=None, sync_clock=True) -> Pu
             if progress:
                 progress(0, total)
         recs = parse_chunk(data)
-        issues = verify(recs, last_seq, last_link)
+        issues = verify(recs, last_seq, last_link, r.get("first_seq"))
+        committed = r.get("committed", 0)  # older firmware: not said
+        if not recs and committed > last_seq:
+            # committed records the board can no longer read at its log's end
+            issues.append((last_seq + 1, "gap", gap_detail(last_seq + 1, committed)))
+            last_seq, last_link = committed, None
         for seq, kind, detail in issues:
             (res.gaps if kind == "gap" else res.chain_breaks).append((seq, detail))
         if recs:
