@@ -70,6 +70,7 @@ FLAG_CUE = const(0x10)
 FLAG_ALARM = const(0x20)
 
 _SLOT = const(5)
+_LATE_MS = const(1000)  # how far an edge may arrive behind the detector's clock
 
 
 class RingDetector:
@@ -213,8 +214,26 @@ class RingDetector:
 
     # ---- internals ------------------------------------------------------
     def _advance(self, now):
-        if self._started and tdiff(now, self._now) < 0:
-            raise ValueError("time went backwards")
+        back = tdiff(now, self._now) if self._started else 0
+        if back < 0:
+            if back > -_LATE_MS:
+                # an edge stamped by the IRQ just before the caller's last
+                # tick, fed after it: taken at its own time; the clock stays
+                return
+            if self.state == ST_RINGING or self.state == ST_GAP:
+                # a call's deadlines are ticked at least every 100 ms: a bug
+                raise ValueError("time went backwards")
+            # No call: ticks wrap (2**30 ms), so after 6.2 to 12.4 days with
+            # no event `now` only looks earlier. Forward it is; nothing of
+            # the last burst can still count.
+            self._cn = 0
+        elif self._cn and self.state != ST_RINGING and self.state != ST_GAP and \
+                tdiff(now, self._clast) > MAX_PERIOD_MS:
+            # a burst that died with no call (a deadline does this in a call):
+            # dropped now, before its last pulse is a wrap away
+            if not self._counted:
+                self.rejected += 1
+            self._cn = 0
         self._started = True
         self._now = now
         while True:

@@ -34,6 +34,7 @@ from .outputs import Outputs
 CONFIG_PATH = "/ringcue.json"
 _HOOK_DEBOUNCE_MS = micropython.const(40)
 _BOOT_GRACE_MS = micropython.const(30000)  # a technician can always get in first
+_IDLE_TICK_MS = micropython.const(3600000)
 # After Ctrl-C the watchdog is fed this long at the REPL (a flash, a technician's
 # session); then it resets the board back into the firmware.
 _MAINTENANCE_MS = micropython.const(600000)
@@ -148,8 +149,14 @@ class App:
             now = now_ms()
             d = self.det.next_deadline()
             if d is None:
+                # no call: still tick hourly, so the detector's clock never
+                # falls a tick wrap (6.2 days) behind and old bursts expire
+                self.det.tick(now)
                 self.kick.clear()
-                await self.kick.wait()
+                try:
+                    await asyncio.wait_for_ms(self.kick.wait(), _IDLE_TICK_MS)
+                except asyncio.TimeoutError:
+                    pass
                 continue
             dt = tdiff(d, now)
             if dt > 0:
@@ -173,7 +180,11 @@ class App:
             if level != self.hook:
                 self.hook = level
                 self._feed_edges()
-                self.det.hook(now_ms(), level)
+                try:
+                    self.det.hook(now_ms(), level)
+                except ValueError as e:  # time went backwards: a bug, but keep counting
+                    self.fault("detector", str(e))
+                    self.new_detector()
                 self._route()
                 self.kick.set()
 
