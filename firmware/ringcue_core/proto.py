@@ -63,7 +63,9 @@ def seal(body):
 
 def unseal(line, required=True):
     """'body*crc' -> body. ProtocolError on a bad or (if required) missing crc."""
-    if len(line) >= 9 and line[-9] == "*":
+    # a slice, not line[-9]: indexing a str interns the character as a qstr
+    # on MicroPython, never freed (any of a million code points, on the board)
+    if len(line) >= 9 and line[-9:-8] == "*":
         body, crc = line[:-9], line[-8:]
         if crc_hex(body) != crc.lower():
             raise ProtocolError(ERR_BAD_CRC, "checksum mismatch")

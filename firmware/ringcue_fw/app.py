@@ -34,7 +34,6 @@ from .outputs import Outputs
 CONFIG_PATH = "/ringcue.json"
 _HOOK_DEBOUNCE_MS = micropython.const(40)
 _BOOT_GRACE_MS = micropython.const(30000)  # a technician can always get in first
-_IDLE_TICK_MS = micropython.const(3600000)
 # After Ctrl-C the watchdog is fed this long at the REPL (a flash, a technician's
 # session); then it resets the board back into the firmware.
 _MAINTENANCE_MS = micropython.const(600000)
@@ -149,14 +148,8 @@ class App:
             now = now_ms()
             d = self.det.next_deadline()
             if d is None:
-                # no call: still tick hourly, so the detector's clock never
-                # falls a tick wrap (6.2 days) behind and old bursts expire
-                self.det.tick(now)
                 self.kick.clear()
-                try:
-                    await asyncio.wait_for_ms(self.kick.wait(), _IDLE_TICK_MS)
-                except asyncio.TimeoutError:
-                    pass
+                await self.kick.wait()
                 continue
             dt = tdiff(d, now)
             if dt > 0:
@@ -247,6 +240,11 @@ class App:
             if started and self.beats != last:
                 self.hal.wdt_feed()
             last = self.beats
+            if not self.beats % 60 and self.det.next_deadline() is None and \
+                    not self.cap.pending():
+                # no call: tick anyway, so the detector's clock never falls a
+                # tick wrap (6.2 days) behind and a dead burst expires
+                self.det.tick(now)
             gc.collect()
 
     # ---- actions --------------------------------------------------------

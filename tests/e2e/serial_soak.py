@@ -51,9 +51,12 @@ def fuzz_line(rng: random.Random, i: int) -> bytes:
                      if b not in (3, 10, 13)) or b"x"
     if kind == 9:  # over-long
         return b"RQ %d " % i + b"n" * rng.randrange(520, 1500)
-    if kind == 10:  # non-ASCII names, valid UTF-8 or not
+    if kind == 10:  # non-ASCII, valid UTF-8 or not; new code points where the CRC's '*' goes
+        text = "".join(chr(rng.choice([rng.randrange(0x80, 0xD800),
+                                       rng.randrange(0xE000, 0x110000)])) for _ in range(12))
         return rng.choice([b"RQ %d h\xc3\xa9llo%d" % (i, i), b"RQ %d \xf0\x9f\x93\x9e%d" % (i, i),
-                           b"RQ %d \xff\xfe%d" % (i, i)])
+                           b"RQ %d \xff\xfe%d" % (i, i), b"RQ %d x" % i + text.encode(),
+                           b"RQ %d hello " % i + text.encode()])
     if kind == 11:  # random printable text
         return bytes(rng.randrange(32, 127) for _ in range(rng.randrange(1, 200)))
     if kind == 12:
