@@ -12,7 +12,8 @@ import pytest
 from ringcue import ringgen
 from ringcue.client import BoardClient
 from ringcue.logs import parse_chunk, pull
-from ringcue.paths import REPO_DIR, micropython_exe, mp_env
+from ringcue.paths import micropython_exe, mp_env
+from targets import REPO_DIR
 from ringcue.sim.vboard import VirtualBoard
 from ringcue.store import Store
 
