@@ -157,7 +157,8 @@ def parse_request(line):
     try:
         if not line.startswith("RQ "):
             raise ProtocolError(
-                ERR_BAD_FRAME, "not a request: send 'RQ <id> <command> [json]' (Ctrl-C for the REPL)"
+                ERR_BAD_FRAME,
+                "not a request: send 'RQ <id> <command> [json]' (Ctrl-C twice for the REPL)"
             )
         body = unseal(line, required=False)
         parts = body.split(" ", 3)

@@ -37,6 +37,11 @@ _BOOT_GRACE_MS = micropython.const(30000)  # a technician can always get in firs
 # After Ctrl-C the watchdog is fed this long at the REPL (a flash, a technician's
 # session); then it resets the board back into the firmware.
 _MAINTENANCE_MS = micropython.const(600000)
+# Ctrl-C is a byte while the firmware runs (line noise must not stop it); it
+# interrupts only when followed within this window by another Ctrl-C (a
+# person) or a REPL control byte Ctrl-A..E (mpremote, Thonny, ringcue send
+# Ctrl-C, CR, Ctrl-A). docs/protocol.md
+_INTR_WINDOW_MS = micropython.const(500)
 
 if hasattr(micropython, "alloc_emergency_exception_buf"):  # not on the unix port
     micropython.alloc_emergency_exception_buf(100)
@@ -61,6 +66,7 @@ class App:
         self.time_sync = None
         self.beats = 0
         self.alarm_t = 0  # ticks when the current call's alarm came on
+        self._intr_t = None  # ticks of a Ctrl-C that may start an interrupt
         self.log = FlashLog(self.boots)
         self.calls = self.log.calls
         self.log_flag = asyncio.Event()
@@ -197,11 +203,11 @@ class App:
             if not n:
                 await asyncio.sleep_ms(50)  # stdin closed (no host): idle
                 continue
-            parser.feed_byte(b1[0])
+            self._byte(parser, b1[0])
             # one line at a time: a burst of lines waits in the port's buffer,
             # not in our heap
             while not parser.has_line() and poll.poll(0) and sys.stdin.buffer.readinto(b1):
-                parser.feed_byte(b1[0])
+                self._byte(parser, b1[0])
             while True:
                 line = parser.maybe_next()
                 if line is None:
@@ -211,6 +217,28 @@ class App:
                     sys.stdout.buffer.write(cmds.binary)
                     cmds.binary = None
                 await asyncio.sleep_ms(0)
+
+    def _byte(self, parser, c):
+        """One byte from the host: to the request parser, and watched for a
+        deliberate interrupt (Ctrl-C, then Ctrl-C or Ctrl-A..E within
+        _INTR_WINDOW_MS; CR/LF may come between). Then leave for the REPL
+        as Ctrl-C would, handing it the control byte that followed."""
+        parser.feed_byte(c)
+        t = self._intr_t
+        if c == 3:
+            if t is not None and tdiff(time.ticks_ms(), t) <= _INTR_WINDOW_MS:
+                self._leave_for_repl(b"")
+            self._intr_t = time.ticks_ms()
+        elif t is not None and c != 10 and c != 13:
+            self._intr_t = None
+            if 0 < c <= 5 and tdiff(time.ticks_ms(), t) <= _INTR_WINDOW_MS:
+                self._leave_for_repl(bytes((c,)))
+
+    def _leave_for_repl(self, keys):
+        self.hal.ctrl_c_interrupts(True)
+        if keys:
+            self.hal.repl_input(keys)
+        raise KeyboardInterrupt
 
     async def _logger(self):
         """Batch log writes: flush FLUSH_MS after the first pending record,
@@ -309,6 +337,7 @@ def main(board, build=""):
     if app.config_errors:
         app.log_record(logfmt.REC_FAULT, ("config: " + "; ".join(app.config_errors)).encode())
     try:
+        hal.ctrl_c_interrupts(False)  # a stray 0x03 is a byte now (_byte)
         asyncio.run(app.main())
     except (KeyboardInterrupt, SystemExit):
         # Off to the REPL (a technician, mpremote, `ringcue flash`): nobody
@@ -317,6 +346,7 @@ def main(board, build=""):
         hal.wdt_keep_fed(_MAINTENANCE_MS)
         raise
     finally:
+        hal.ctrl_c_interrupts(True)  # the REPL's Ctrl-C, whatever ended us
         hal.led(0)
         hal.buzzer(0)
         asyncio.new_event_loop()

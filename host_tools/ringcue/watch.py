@@ -161,7 +161,8 @@ def selftest(port: str, seconds: float, emit, notice, every: float = 0.5,
                 emit(st)
                 time.sleep(every)
             except (LinkLost, BoardTimeout) as e:
-                why = str(e) if isinstance(e, LinkLost) else f"the board on {port} stopped answering"
+                why = (str(e) if isinstance(e, LinkLost)
+                       else f"the board on {port} stopped answering")
                 if not link.reconnect(why, until=end):
                     return False
                 left = int((end - time.monotonic()) * 1000)

@@ -26,11 +26,12 @@ def rq(dut, cmd, args=None, raw=None, timeout=5):
 
 
 def reboot(dut):
-    """Ctrl-C into the REPL, then Ctrl-D: a soft reboot, as on any board."""
+    """Ctrl-C twice into the REPL (one alone is taken for line noise), then
+    Ctrl-D: a soft reboot, as on any board."""
     import pexpect
 
     for attempt in range(3):
-        dut.write(b"\r\x03")
+        dut.write(b"\r\x03\x03")
         try:
             dut.expect(b">>> ", timeout=2)
             break

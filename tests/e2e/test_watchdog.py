@@ -17,8 +17,8 @@ WDT_MS = 8000  # boards/sim: the watchdog's timeout
 
 
 def to_repl(dut):
-    """Ctrl-C stops the firmware: the friendly REPL's prompt."""
-    dut.write(b"\r\x03")
+    """Ctrl-C twice stops the firmware: the friendly REPL's prompt."""
+    dut.write(b"\r\x03\x03")
     dut.expect(b">>> ", timeout=5)
 
 

@@ -456,12 +456,31 @@ class VirtualBoard:
                 self.flash_erases += int(f[2])
             elif f[0] == "B":  # booted: flash mounted, Ctrl-C is safe now
                 self._hold = False
+            elif f[0] == "K":  # micropython.kbd_intr: is Ctrl-C a signal or a byte?
+                self._set_intr_char(int(f[1]))
+                self._ctl_out += b"k\n"
+            elif f[0] == "J":  # bytes the REPL reads first (a board's os.dupterm)
+                self._to_board = bytes.fromhex(f[1]) + self._to_board
             else:
                 self._control_line(f)
         self._cond.notify_all()
 
     def _control_line(self, fields):
         """A control line this class does not know (for subclasses)."""
+
+    def _set_intr_char(self, c):
+        """The interpreter's pty (its termios, set through our master end):
+        Ctrl-C raises KeyboardInterrupt (c == 3), or is a byte (c < 0)."""
+        try:
+            attrs = termios.tcgetattr(self._b_master)
+            if c < 0:
+                attrs[3] &= ~termios.ISIG
+            else:
+                attrs[3] |= termios.ISIG
+                attrs[6][termios.VINTR] = bytes((c,))
+            termios.tcsetattr(self._b_master, termios.TCSANOW, attrs)
+        except (OSError, termios.error):  # the interpreter is gone
+            pass
 
     def _check_watchdog(self):
         if self._wdt_deadline is not None and self.board_clock > self._wdt_deadline:

@@ -8,6 +8,9 @@
 #                   "I <ms>"             idle: all work up to <ms> is done
 #                   "W <ms>"             the watchdog bit: reset me
 #                   "R <ms>"             machine.reset() called
+#                   "K <c>"              Ctrl-C (c=3) interrupts, or not (-1)
+#                                        (micropython.kbd_intr); host acks "k"
+#                   "J <hex>"            bytes for the REPL to read first
 # Virtual time only moves inside poll: when asyncio would sleep until t, the
 # clock jumps to min(t, next input change, next Timer, target). Inputs fire
 # their pin IRQ handlers, and machine.Timer callbacks run, at exactly their
@@ -65,11 +68,32 @@ def send(line):
     _cout.write(line.encode() + b"\n")
 
 
+_kbd_acked = True
+
+
+def kbd_intr(c):
+    """micropython.kbd_intr for the virtual board: the host switches the
+    pty's interrupt char; wait until it has, so no byte after this call is
+    read the old way."""
+    global _kbd_acked
+    _kbd_acked = False
+    send("K %d" % c)
+    while not _kbd_acked:
+        _read_control(1000)
+
+
+def repl_input(data):
+    """Bytes the REPL reads first (what os.dupterm gives on a board)."""
+    send("J " + "".join("%02x" % b for b in data))
+
+
 def _handle(line):
-    global _target
+    global _target, _kbd_acked
     f = line.split()
     if not f:
         return
+    if f[0] == "k":
+        _kbd_acked = True
     if f[0] == "T":
         t = int(f[1])
         if t > _target:
