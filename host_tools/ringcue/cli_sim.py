@@ -14,7 +14,8 @@ from .errors import UsageError, UserError
 
 @click.group()
 def sim():
-    """Virtual boards: the real firmware on the MicroPython unix port.
+    """Virtual boards: the real firmware on the MicroPython unix port, or on
+    an emulated Raspberry Pi Pico (--board pico).
 
     A virtual board looks like a USB serial port to every tool (ringcue,
     mpremote, pyserial, pytest-embedded). Its ring line, hook switch, LED,
@@ -26,6 +27,12 @@ def sim():
       ringcue flash --port /dev/pts/3 --board sim
       ringcue sim ring --rings 4 --cadence uk
       ringcue sim status
+    \b
+    The emulated Pico runs MicroPython's own RPI_PICO firmware (a UF2 you
+    download) on an RP2040 emulator (rp2040js, Node.js):
+      ringcue sim setup-pico                  # once: installs rp2040js
+      ringcue sim start --board pico --firmware RPI_PICO.uf2 --bootrom b1.bin -d
+      ringcue flash --port /dev/pts/4 --board pico
     """
 
 
@@ -40,11 +47,27 @@ def sim():
               help="Size of the simulated flash.")
 @click.option("--fresh", is_flag=True, help="Start with blank flash (as from the factory).")
 @click.option("--background", "-d", is_flag=True, help="Run detached; print the port and return.")
-def start(name, speed, baud, heap, flash_kb, fresh, background):
+@click.option("--board", "kind", type=click.Choice(["sim", "pico"]), default="sim",
+              show_default=True,
+              help="sim: the MicroPython unix port; pico: MicroPython's RPI_PICO firmware "
+                   "on an emulated RP2040 (needs Node.js).")
+@click.option("--firmware", type=click.Path(dir_okay=False, path_type=Path),
+              help="--board pico: MicroPython's RPI_PICO .uf2 [env RINGCUE_PICO_FIRMWARE]; "
+                   "needed until the board's flash holds it.")
+@click.option("--bootrom", type=click.Path(dir_okay=False, path_type=Path),
+              help="--board pico: the RP2040 boot ROM (B1, 16 KB) [env RINGCUE_RP2040_BOOTROM].")
+def start(name, speed, baud, heap, flash_kb, fresh, background, kind, firmware, bootrom):
     """Start a virtual board and keep it running (Ctrl-C stops it)."""
-    from .paths import require_simulator
+    if kind == "pico":
+        if heap:
+            raise UsageError("--heap is for --board sim (the Pico's heap is its own)")
+        _check_pico(firmware, bootrom, name, fresh)
+    else:
+        if firmware or bootrom:
+            raise UsageError("--firmware and --bootrom are for --board pico")
+        from .paths import require_simulator
 
-    require_simulator()  # one line saying what to install, before anything starts
+        require_simulator()  # one line saying what to install, before anything starts
     from .sim.daemon import Daemon, board_dir, find
 
     if background:
@@ -58,6 +81,10 @@ def start(name, speed, baud, heap, flash_kb, fresh, background):
             args += ["--heap", heap]
         if fresh:
             args.append("--fresh")
+        if kind == "pico":
+            args += ["--board", "pico"]
+            args += ["--firmware", str(firmware.resolve())] if firmware else []
+            args += ["--bootrom", str(bootrom.resolve())] if bootrom else []
         with open(log / "daemon.log", "ab") as out:
             proc = subprocess.Popen(args, stdout=out, stderr=out, stdin=subprocess.DEVNULL,
                                     start_new_session=True)
@@ -73,16 +100,53 @@ def start(name, speed, baud, heap, flash_kb, fresh, background):
                 time.sleep(0.1)
         raise UserError(f"the virtual board did not start in time; see {log / 'daemon.log'}")
     d = Daemon(name, speed=speed, baud=baud, heapsize=heap, flash_kb=flash_kb,
-               fresh=fresh).start()
-    click.echo(f"virtual board {name!r} is on {d.vb.port} (clock x{speed:g}"
+               fresh=fresh, board=kind, firmware=firmware, bootrom=bootrom)
+    try:
+        d.start()
+    except RuntimeError as e:  # the emulated Pico cannot run here (vpico.PicoUnavailable)
+        raise UserError(str(e)) from None
+    what = "emulated Pico" if kind == "pico" else "virtual board"
+    click.echo(f"{what} {name!r} is on {d.vb.port} (clock x{speed:g}"
                + (f", {baud} baud" if baud else "") + ")")
-    click.echo(f"  flash it:  ringcue flash --port {d.vb.port} --board sim")
+    click.echo(f"  flash it:  ringcue flash --port {d.vb.port} --board {kind}")
     click.echo(f"  ring it:   ringcue sim ring --name {name} --rings 4")
     click.echo("  Ctrl-C stops it; its flash is kept for next time.")
     try:
         d.wait()
     finally:
         d.stop()
+
+
+def _check_pico(firmware, bootrom, name, fresh):
+    """Everything the emulated Pico needs, checked before a daemon starts:
+    one `ringcue:` line naming what is missing."""
+    from .sim import vpico
+    from .sim.daemon import board_dir
+
+    try:
+        vpico.node_exe()
+        vpico.runner()
+        vpico.bootrom_file(bootrom)
+        fw = vpico.firmware_file(firmware)
+        if fw is None and (fresh or vpico.flash_blank(board_dir(name) / vpico.FLASH_FILE)):
+            raise vpico.PicoUnavailable(vpico.NO_FIRMWARE)
+    except vpico.PicoUnavailable as e:
+        raise UserError(str(e)) from None
+
+
+@sim.command("setup-pico")
+def setup_pico():
+    """Install the RP2040 emulator (npm package rp2040js, pinned) for
+    `ringcue sim start --board pico`, into ringcue's state folder. Needs
+    Node.js 18+ and npm. A source checkout's `make setup` does it too."""
+    from .sim import vpico
+
+    click.echo("installing rp2040js with npm ...")
+    try:
+        d = vpico.install_emulator()
+    except vpico.PicoUnavailable as e:
+        raise UserError(str(e)) from None
+    click.echo(f"installed in {d}")
 
 
 @sim.command()
@@ -105,7 +169,7 @@ def list_():
     if not boards:
         click.echo("no virtual boards running (start one: ringcue sim start)")
     for b in boards:
-        click.echo(f"{b['name']:<12} {b['port']:<14} x{b['speed']:g}")
+        click.echo(f"{b['name']:<12} {b.get('board', 'sim'):<5} {b['port']:<14} x{b['speed']:g}")
 
 
 @sim.command()

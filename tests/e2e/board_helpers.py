@@ -5,6 +5,38 @@ import re
 
 from ringcue_core import proto
 
+# How late an LED/buzzer change may come after the core's event time: none
+# on the unix port's virtual clock (the shim runs the firmware between clock
+# steps), a few ms on the emulated Pico, where the rp2 port's own work takes
+# real (emulated) CPU time; measured 3-6 ms at 125 MHz.
+OUTPUT_LAG_MS = {"sim": 0, "pico": 20}
+
+
+def assert_changes(got, want, lag):
+    """Output changes (t_ms, level): the same levels, each at most `lag` ms
+    after (never before) the time wanted."""
+    assert [v for _, v in got] == [v for _, v in want], (got, want)
+    assert all(0 <= tg - tw <= lag for (tg, _), (tw, _) in zip(got, want)), (got, want)
+
+
+def assert_events(got, want, lag):
+    """Monitor events equal to the core's replay; with lag > 0 (the real
+    port) a time read after the firmware's own sleep (the hook debounce) may
+    come up to `lag` ms late."""
+    if not lag:
+        assert got == want
+        return
+    times = ("t_ms", "answer_ms")
+    strip = [[{k: v for k, v in e.items() if k not in times} for e in x] for x in (got, want)]
+    assert strip[0] == strip[1]
+    for g, w in zip(got, want):
+        for k in times:
+            if w.get(k) is not None:
+                assert 0 <= g[k] - w[k] <= lag, (g, w)
+            else:
+                assert g.get(k) == w.get(k), (g, w)
+
+
 _RS = re.compile(rb"RS (\d+|-) (ok|err) (.*)\*([0-9a-f]{8})\r?\n")
 _rid = itertools.count(1000)
 

@@ -44,7 +44,7 @@ def test_repl_session_keeps_the_watchdog_fed_for_a_window_then_it_resets(dut, vb
     # board back into the firmware
     assert vboard.advance_to(left + WINDOW_MS + WDT_MS + 2000)
     assert [k for _, k in vboard.resets] == ["watchdog"]
-    dut.expect(rb"ringcue (\S+) on sim: ready \(boot (\d+)\)", timeout=10)
+    dut.expect(rb"ringcue (\S+) on %s: ready \(boot (\d+)\)" % vboard.kind.encode(), timeout=60)
 
 
 def test_repl_before_the_watchdog_started_is_left_alone(dut, vboard):

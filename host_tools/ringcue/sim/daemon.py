@@ -3,7 +3,8 @@ control socket so other commands can ring it, lift its hook, power-cycle it
 or read its LED. One folder per board under `ringcue.state.sims_dir()`:
 
     flash.img    the board's littlefs flash (kept between runs)
-    info.json    name, port, pid, speed (present while it runs)
+    pico-flash.bin  an emulated Pico's whole 2 MB flash (--board pico)
+    info.json    name, board kind, port, pid, speed (present while it runs)
     control.sock JSON-lines control socket
 """
 
@@ -87,16 +88,24 @@ def control(info: dict, req: dict, timeout: float = 10.0) -> dict:
 
 
 class Daemon:
-    def __init__(self, name, speed=1.0, baud=None, heapsize=None, flash_kb=1024, fresh=False):
+    def __init__(self, name, speed=1.0, baud=None, heapsize=None, flash_kb=1024, fresh=False,
+                 board="sim", firmware=None, bootrom=None):
         self.dir = board_dir(name)
         self.dir.mkdir(parents=True, exist_ok=True)
-        if fresh and (self.dir / "flash.img").exists():
-            (self.dir / "flash.img").unlink()
         self.name = name
-        from .vboard import VirtualBoard  # here: `ringcue ports` lists boards without it
+        # imported here: `ringcue ports` lists boards without them
+        if board == "pico":
+            from .vpico import VirtualPico
 
-        self.vb = VirtualBoard(self.dir, name=name, baud=baud, heapsize=heapsize,
-                               flash_kb=flash_kb)
+            self.vb = VirtualPico(self.dir, name=name, baud=baud, firmware=firmware,
+                                  bootrom=bootrom)
+        else:
+            from .vboard import VirtualBoard
+
+            self.vb = VirtualBoard(self.dir, name=name, baud=baud, heapsize=heapsize,
+                                   flash_kb=flash_kb)
+        if fresh:
+            self.vb.image.unlink(missing_ok=True)
         self.speed = speed
         self.sock_path = str(self.dir / "control.sock")
         self._stop = threading.Event()
@@ -114,7 +123,8 @@ class Daemon:
         self.srv.bind(self.sock_path)
         self.srv.listen(8)
         threading.Thread(target=self._serve, daemon=True).start()
-        self.info = {"name": self.name, "port": self.vb.port, "pid": os.getpid(),
+        self.info = {"name": self.name, "board": self.vb.kind, "port": self.vb.port,
+                     "pid": os.getpid(),
                      "speed": self.speed, "socket": self.sock_path, "dir": str(self.dir),
                      "baud": self.vb.baud, "started": time.time()}
         (self.dir / "info.json").write_text(json.dumps(self.info))
@@ -159,7 +169,7 @@ class Daemon:
         op = req.get("op")
         if op == "status":
             t = vb.board_clock
-            return {"name": self.name, "port": vb.port, "clock_ms": t,
+            return {"name": self.name, "board": vb.kind, "port": vb.port, "clock_ms": t,
                     "led": vb.level_at("LED", t), "buzzer": vb.level_at("BUZZER", t),
                     "boots": vb.boots, "resets": vb.resets[-5:], "speed": vb.speed}
         if op == "play":

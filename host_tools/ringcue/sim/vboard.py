@@ -117,6 +117,8 @@ class Throttle:
 
 
 class VirtualBoard:
+    kind = "sim"  # the boards/ folder its firmware is built for
+
     def __init__(self, workdir, name="desk-1", uid=None, heapsize=None, baud=None,
                  flash_kb=1024, speed=None):
         self.dir = Path(workdir)

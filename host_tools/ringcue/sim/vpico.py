@@ -149,7 +149,12 @@ def bootrom_file(path=None) -> Path:
     return p
 
 
-def _blank(image: Path) -> bool:
+FLASH_FILE = "pico-flash.bin"  # in the board's folder (the unix board's is flash.img)
+NO_FIRMWARE = ("the emulated Pico's flash is blank: give MicroPython's RPI_PICO UF2 with "
+               f"--firmware or set {FIRMWARE_ENV} (micropython.org/download/RPI_PICO)")
+
+
+def flash_blank(image: Path) -> bool:
     try:
         with open(image, "rb") as f:
             return f.read(256) in (b"", b"\xff" * 256)
@@ -169,11 +174,12 @@ class VirtualPico(VirtualBoard):
                  firmware=None, bootrom=None):
         super().__init__(workdir, name=name, uid=uid, baud=baud, speed=speed,
                          flash_kb=FLASH_BYTES // 1024)
-        self.image = self.dir / "pico-flash.bin"  # not the unix board's flash.img
+        self.image = self.dir / FLASH_FILE
         self.log_path = self.dir / "emulator.log"
         self._firmware_arg = firmware
         self._bootrom_arg = bootrom
         self._fw_ready = False
+        self._ready_ms = 0
         self._spawned_at = 0.0
         self.failed = None  # why the emulator stopped by itself, if it did
 
@@ -184,10 +190,8 @@ class VirtualPico(VirtualBoard):
         self._firmware = firmware_file(self._firmware_arg)
         if self.image.exists() and self.image.stat().st_size != FLASH_BYTES:
             raise PicoUnavailable(f"{self.image} is not a Pico flash image")
-        if self._firmware is None and _blank(self.image):
-            raise PicoUnavailable(
-                "the emulated Pico's flash is blank: give MicroPython's RPI_PICO UF2 with "
-                f"--firmware or set {FIRMWARE_ENV} (micropython.org/download/RPI_PICO)")
+        if self._firmware is None and flash_blank(self.image):
+            raise PicoUnavailable(NO_FIRMWARE)
         return super().start()
 
     # ---- the process behind the pty ------------------------------------------
@@ -221,6 +225,7 @@ class VirtualPico(VirtualBoard):
     def _control_line(self, f):
         if f[0] == "Y":  # the firmware's banner or a REPL prompt: booted
             self._fw_ready = True
+            self._ready_ms = int(f[1])
         elif f[0] == "X":  # the chip reset itself (watchdog, machine.reset())
             self.resets.append((int(f[1]), f[2]))
             self.boots += 1
@@ -268,8 +273,10 @@ class VirtualPico(VirtualBoard):
         self._catch_up()
         super().run_free(speed)
 
-    def wait_ready(self, timeout=10.0):
-        """Wait until the firmware printed its banner (or the REPL prompted)."""
+    def wait_ready(self, timeout=60.0):
+        """Wait until the firmware printed its banner (or the REPL prompted)
+        and then went idle. (The emulator runs busy code slower than real
+        time: a boot takes seconds of wall time.)"""
         end = time.monotonic() + timeout
         with self._cond:
             while not self._fw_ready and self.failed is None:
@@ -277,7 +284,7 @@ class VirtualPico(VirtualBoard):
                 if left <= 0:
                     return False
                 self._cond.wait(left)
-        return self._fw_ready
+        return self._fw_ready and self.wait_idle(self._ready_ms, max(0.0, end - time.monotonic()))
 
     def soft_reset(self):
         """Ctrl-C, Ctrl-D: MicroPython's soft reboot, inside the chip."""

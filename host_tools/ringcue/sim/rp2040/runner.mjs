@@ -7,8 +7,8 @@
 //                        "E <ms> <pin> <v>"  input <pin> becomes <v> at <ms>
 //   fd M     control lines to the host:  "O <ms> <pin> <v>"  output changed,
 //            "I <ms>" stopped at <ms>, "B" started, "F <bytes> <erases>"
-//            flash wear, "X <ms> <kind>" the chip reset itself, "Y" the
-//            firmware (or the REPL) answered after a boot
+//            flash wear, "X <ms> <kind>" the chip reset itself, "Y <ms>"
+//            the firmware (or the REPL) answered after a boot
 // Times are the host's ms: chip time since power-on + the host time at power-on.
 //
 // Stock rp2040js 1.4.1 lacks six things a real Pico has; each is worked
@@ -318,7 +318,7 @@ function attachUSB() {
   cdc.onSerialData = (buf) => {
     serialOut.push(Buffer.from(buf));
     serialActive();
-    if (!fwReady) scanReady(buf);
+    scanReady(buf);
   };
   mcu.usbCtrl.onEndpointRead = (ep, size) => {
     if (ep !== cdc.outEndpoint) return;
@@ -342,13 +342,18 @@ function feedUSB() {
   mcu.usbCtrl.endpointReadDone(cdc.outEndpoint, Buffer.concat(out));
 }
 // "Y": the firmware's ready banner or a REPL prompt came out after a boot
+// (a power-on, a reset, or MicroPython's soft reboot)
 function scanReady(buf) {
-  readyScan = (readyScan + Buffer.from(buf).toString('latin1')).slice(-200);
-  if (/: ready \(boot |>>> |raw REPL/.test(readyScan)) {
+  readyScan = (readyScan + Buffer.from(buf).toString('latin1')).slice(-300);
+  const soft = readyScan.lastIndexOf('soft reboot');
+  if (soft >= 0) {
+    fwReady = false;
+    readyScan = readyScan.slice(soft + 11);
+  }
+  if (!fwReady && /: ready \(boot |>>> |raw REPL/.test(readyScan)) {
     fwReady = true;
-    log(`ready at ${hostMs()} ms`);
-    leaseNs = clock.nanos + LEASE_NS; // the boot is over: back to the host's clock
-    send('Y');
+    leaseNs = Math.min(leaseNs, clock.nanos + LEASE_NS); // a boot is over: back to the host's clock
+    send(`Y ${hostMs()}`);
   }
 }
 
@@ -376,7 +381,7 @@ function run(limitNs, skipNs, eventNs) {
       if (next <= limitNs) clock.tick(next - clock.nanos);
       else {
         if (skipNs > clock.nanos) clock.tick(Math.min(skipNs, limitNs) - clock.nanos);
-        return false;
+        return clock.nanos >= eventNs; // at an input change: apply it and go on
       }
     } else {
       clock.tick(core.executeInstruction() * NS_PER_CYCLE);
