@@ -18,8 +18,12 @@ import io
 import json
 import os
 import re
+import queue
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -99,6 +103,9 @@ def nosim(dists, tmp_path_factory):  # noqa: F811
         return subprocess.run([str(venv / "bin" / "python"), "-c", code], cwd=away, env=env,
                               capture_output=True, text=True, timeout=60)
 
+    run.popen = lambda *args: subprocess.Popen(  # for the commands that run until Ctrl-C
+        [str(venv / "bin" / "ringcue"), *map(str, args)], cwd=away, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return run, python, tmp
 
 
@@ -198,13 +205,53 @@ def test_a_technician_flashes_configures_and_pulls_a_board_without_the_simulator
         run("selftest", "--port", vb.port, "--seconds", 1)
         from ringcue import ringgen
 
-        events, _ = ringgen.call_events("uk", 4, answer_ring=3)
-        vb.play(events, tail_ms=2000)  # in virtual time: no waiting
+        # watch the call live: monitor until its call_end, then Ctrl-C
+        mon = run.popen("monitor", "--port", vb.port)
+        try:
+            wait_until_open(mon, vb.port)
+            events, _ = ringgen.call_events("uk", 4, answer_ring=3)
+            vb.play(events, tail_ms=2000)  # in virtual time: no waiting
+            seen = read_events(mon, until="call_end")
+        finally:
+            mon.send_signal(signal.SIGINT)
+            mon.wait(timeout=30)  # (stdout is the reader thread's)
+            err = mon.stderr.read()
+        assert "Traceback" not in err, err
+        assert seen[:3] == ["ring", "ring", "cue_on"] and seen[-1] == "call_end", seen
         db = tmp_path / "calls.db"
         out = run("logs", "pull", "--port", vb.port, "--db", db)
         assert "Desk W" in out.stdout + out.stderr
         rows = list(csv.DictReader(io.StringIO(run("report", "--db", db, "--format", "csv").stdout)))
         assert [(r["desk"], r["rings"], r["outcome"]) for r in rows] == [("Desk W", "3", "answered")]
+
+
+def wait_until_open(proc, port, timeout=30):
+    """Until the process has the port open (Linux's /proc says)."""
+    real = os.path.realpath(port)
+    deadline = time.monotonic() + timeout
+    while True:
+        assert proc.poll() is None, proc.stderr.read()
+        try:
+            fds = os.listdir(f"/proc/{proc.pid}/fd")
+            if any(os.path.realpath(f"/proc/{proc.pid}/fd/{fd}") == real for fd in fds):
+                return
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, f"{port} never opened"
+        time.sleep(0.05)
+
+
+def read_events(proc, until, timeout=30):
+    """The "event" of each JSON line on stdout, up to and including `until`."""
+    lines = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True).start()
+    seen = []
+    while not seen or seen[-1] != until:
+        try:
+            seen.append(json.loads(lines.get(timeout=timeout))["event"])
+        except queue.Empty:
+            raise AssertionError(f"no {until} after {seen}") from None
+    return seen
 
 
 # ---- what each desktop's serial ports look like (pyserial's list, faked) ----
