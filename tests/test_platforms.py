@@ -217,7 +217,8 @@ def test_a_technician_flashes_configures_and_pulls_a_board_without_the_simulator
             mon.wait(timeout=30)  # (stdout is the reader thread's)
             err = mon.stderr.read()
         assert "Traceback" not in err, err
-        assert seen[:3] == ["ring", "ring", "cue_on"] and seen[-1] == "call_end", seen
+        # (ring 1 may come before monitor has subscribed: the clock is virtual)
+        assert "cue_on" in seen and seen[-3:] == ["answer", "cue_off", "call_end"], seen
         db = tmp_path / "calls.db"
         out = run("logs", "pull", "--port", vb.port, "--db", db)
         assert "Desk W" in out.stdout + out.stderr
