@@ -70,7 +70,7 @@ def test_clear_errors_without_tracebacks(home, tmp_path):
         (("info", "--port", "/dev/does-not-exist"), 1, "/dev/does-not-exist: no such port"),
         (("flash", "--port", "/dev/does-not-exist", "--board", "sim"), 1, "cannot open"),
         (("flash", "--board", "vax", "--port", "/dev/null"), 2, "unknown board 'vax'"),
-        (("sim", "trace", str(tmp_path / "none.trace")), 1, "no virtual board is running"),
+        (("sim", "trace", str(tmp_path / "none.trace")), 2, "none.trace: no such trace file"),
     ]:
         code, out = rc(*args)
         assert code == want, (args, out)
@@ -110,3 +110,54 @@ def test_config_commands_and_two_boards_attached(home, tmp_path):
         assert p1 in out and p2.strip() in out
     finally:
         rc("sim", "stop", "--name", "t2")
+
+
+def test_sim_trace_plays_a_shipped_trace(home):
+    """The shipped traces end with an `end` line; `sim trace` plays them."""
+    import re
+
+    trace = Path(__file__).parent / "traces" / "us_answered_ring3.trace"
+    assert trace.read_text().rstrip().splitlines()[-1].split()[1] == "end"
+    code, port = rc("sim", "start", "--name", "t1", "--speed", "50", "--background")
+    assert code == 0, port
+    code, out = rc("flash", "--port", port.strip())
+    assert code == 0, out
+    code, out = rc("sim", "trace", str(trace), "--name", "t1")
+    assert code == 0 and "playing" in out and "80s of trace time" in out, out
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        code, out = rc("info", "--port", port.strip())
+        if re.search(r"\b1 calls? logged", out):
+            break
+        time.sleep(0.3)
+    assert re.search(r"\b1 calls? logged", out), out
+    code, out = rc("sim", "trace", str(trace.with_suffix(".jsonl")), "--name", "t1")
+    assert code == 2 and out.startswith("ringcue: ") and "line 1" in out, out
+
+
+def test_demo_piped_prints_each_panel_once_on_its_own_lines(home):
+    code, out = rc("demo", "--speed", "50", timeout=120)
+    assert code == 0, out
+    assert out.count("╭") == out.count("╰") == 3  # one panel per call, no live redraws
+    assert "╯╭" not in out and all(line.startswith(("╭", "│", "╰")) or "╭" not in line
+                                   for line in out.splitlines())
+
+
+def test_pull_prints_names_literally_and_report_counts_right(home, tmp_path):
+    """Desk names and board ids are not rich markup: `[bold]Lobby` prints as
+    typed, and the board id in brackets does not vanish."""
+    code, port = rc("sim", "start", "--name", "t1", "--speed", "50", "--background")
+    assert code == 0
+    port = port.strip()
+    code, out = rc("flash", "--port", port, "--desk", "[bold]Lobby")
+    assert code == 0, out
+    db = tmp_path / "s.db"
+    env_port = dict(os.environ, RINGCUE_PORT=port)  # the default --port
+    p = subprocess.run([RINGCUE, "logs", "pull", "--db", str(db)], capture_output=True,
+                       text=True, timeout=60, env=env_port)
+    assert p.returncode == 0, p.stderr
+    code, info = rc("info", "--port", port, "--json")
+    board_id = __import__("json").loads(info)["id"]
+    assert f"{port}: [bold]Lobby [{board_id}]: " in p.stderr, p.stderr
+    code, out = rc("report", "--db", str(db))
+    assert code == 1 and "no calls logged yet" in out  # a store, but no calls rung

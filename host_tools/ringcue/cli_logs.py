@@ -79,13 +79,17 @@ def pull(port, all_, db):
     from .store import Store, default_path
 
     console = Console(stderr=True)
+    path = Path(db) if db else default_path()
+    if path.is_dir():
+        raise UsageError(f"{path}: is a folder, not a ringcue store")
+    if not path.exists() and not path.parent.is_dir():
+        raise UsageError(f"{path.parent}: no such folder")
     if all_:
         ports = [p["port"] for p in all_ports() if p["likely"]]
         if not ports:
             raise UserError("no boards attached")
     else:
         ports = [pick_port(port or "auto")]
-    path = Path(db) if db else default_path()
     existed = path.exists()
     store = Store(path)
     if existed:
@@ -103,7 +107,7 @@ def pull(port, all_, db):
                     res = do_pull(b, store, lambda n, total: prog.update(task, total=total,
                                                                          advance=n))
             except BoardTimeout as e:
-                failures.append(f"{p}: {e}")
+                failures.append(f"{p}: {e}; flash it with `ringcue flash`")
                 continue
             except ProtocolError as e:
                 failures.append(f"{p}: the board refused the pull: {e.msg}")

@@ -40,8 +40,11 @@ def sim():
 @click.option("--name", default="desk-1", show_default=True, help="Board name (one flash each).")
 @click.option("--speed", default=1.0, show_default=True, type=click.FloatRange(0.1, 1000),
               help="Clock speed: 1 = real time, 10 = ten times faster.")
-@click.option("--baud", type=click.IntRange(1200, 4_000_000),
-              help="Throttle the serial line like a UART bridge (e.g. 115200).")
+# Below 9600 baud a status reply (about 1 KB) takes longer than ringcue's 2 s
+# reply timeout: measured, `info` fails at 4800 and 2400, works at 9600.
+@click.option("--baud", type=click.IntRange(9600, 4_000_000),
+              help="Throttle the serial line like a UART bridge (e.g. 115200; at least 9600, "
+                   "as slower lines miss ringcue's reply timeouts).")
 @click.option("--heap", help="MicroPython heap size, e.g. 64k (a board's budget).")
 @click.option("--flash-kb", default=1024, show_default=True, type=click.IntRange(64, 65536),
               help="Size of the simulated flash.")
@@ -186,12 +189,12 @@ def ring(name, rings, cadence, answer_ring, hz, full_wave):
     from . import ringgen
     from .sim.daemon import control, find
 
-    info = find(name)
     try:
         ev, _ = ringgen.call_events(cadence, rings, hz=hz, full_wave=full_wave,
                                     answer_ring=answer_ring)
     except ValueError as e:
         raise UsageError(str(e)) from None
+    info = find(name)
     r = control(info, {"op": "play", "events": ev})
     secs = (r["end_ms"] - r["start_ms"]) / 1000 / (info["speed"] or 1)
     click.echo(f"ringing {info['name']!r}: {rings} × {cadence}"
@@ -204,18 +207,16 @@ def ring(name, rings, cadence, answer_ring, hz, full_wave):
 @click.option("--name", help="Which virtual board.")
 def trace(trace, name):
     """Play a ring-line TRACE file on a virtual board."""
-    from ringcue_core.trace import TraceError, parse
+    from ringcue_core.trace import parse
 
     from .sim.daemon import control, find
 
+    from .replay import check_trace
+
+    check_trace(trace)  # the same checks and messages as `ringcue replay`
+    with open(trace, encoding="utf-8") as f:
+        ev = list(parse(f))
     info = find(name)
-    try:
-        with open(trace, encoding="utf-8") as f:
-            ev = list(parse(f))
-    except FileNotFoundError:
-        raise UsageError(f"{trace}: no such trace file") from None
-    except TraceError as e:
-        raise UsageError(f"{trace}: {e}") from None
     r = control(info, {"op": "play", "events": ev})
     click.echo(f"playing {trace} on {info['name']!r} ({(r['end_ms'] - r['start_ms']) / 1000:.0f}s "
                "of trace time)")
@@ -248,9 +249,12 @@ def status(name):
     from .sim.daemon import control, find
 
     s = control(find(name), {"op": "status"})
+    # the firmware counts its boots since it was flashed (`ringcue info`: boot #N);
+    # this is how often this virtual board powered on since `sim start`
     click.echo(f"{s['name']} on {s['port']}: LED {'on' if s['led'] else 'off'}, buzzer "
                f"{'on' if s['buzzer'] else 'off'}, clock {s['clock_ms'] / 1000:.1f}s, "
-               f"boots {s['boots']}")
+               f"powered on {s['boots']}× since `sim start` (the firmware's boot count: "
+               "ringcue info)")
 
 
 @sim.command()

@@ -121,7 +121,7 @@ def run(speed: float = 3.0, workdir: Path | None = None, console: Console | None
                 until = start + end // 1000 + quiet_ms
                 title = f"call {i}: {label}"
                 events = []
-                if speed:
+                if speed and console.is_terminal:
                     with Live(_view(vb, title, events), console=console,
                               refresh_per_second=12, transient=False) as live:
                         while vb.board_clock < until:
@@ -129,6 +129,11 @@ def run(speed: float = 3.0, workdir: Path | None = None, console: Console | None
                             live.update(_view(vb, title, events))
                         events += board.poll_events(0.1)
                         live.update(_view(vb, title, events))
+                elif speed:  # piped or logged: no live redraw, each call's panel once
+                    while vb.board_clock < until:
+                        events += board.poll_events(0.05)
+                    events += board.poll_events(0.1)
+                    console.print(_view(vb, title, events))
                 else:
                     vb.advance_to(until)
                     events += board.poll_events(0.3)

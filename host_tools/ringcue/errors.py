@@ -100,6 +100,8 @@ def describe_os_error(e: OSError) -> str:
     reason = e.strerror or str(e) or type(e).__name__
     if e.errno == _errno.EPIPE:
         return "the connection was closed"
+    if "returned no data" in reason or "disconnected" in reason:  # pyserial, mid-command
+        return "lost the board: it was unplugged or reset (or another program opened its port)"
     if name:
         return f"{name}: {reason[:1].lower() + reason[1:]}"
     return reason

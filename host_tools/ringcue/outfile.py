@@ -25,8 +25,13 @@ def check_out(out: Path | None) -> None:
 
 @contextlib.contextmanager
 def atomic_path(out: Path):
-    """Yield a temporary path beside `out`; on success it replaces `out`."""
+    """Yield a temporary path beside `out`; on success it replaces `out`.
+    A target that is not a regular file (/dev/stdout, a named pipe) is
+    written directly: renaming over it would replace the device itself."""
     check_out(out)
+    if out.exists() and not out.is_file():
+        yield out
+        return
     try:
         fd, tmp = tempfile.mkstemp(dir=out.resolve().parent, prefix=f".{out.name}.",
                                    suffix=".part")

@@ -62,11 +62,14 @@ class Store:
             raise UsageError(f"{p}: is a folder, not a ringcue store")
         if not create and not p.exists():
             raise UsageError(f"{p}: no such store")
+        if not p.exists() and not p.parent.is_dir():
+            raise UsageError(f"{p.parent}: no such folder")
         try:
+            self.db = sqlite3.connect(self.path)
             if readonly:
-                self.db = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
-            else:
-                self.db = sqlite3.connect(self.path)
+                # not mode=ro: a read-only connection to a WAL store leaves its
+                # -wal and -shm files behind; query_only refuses every write
+                self.db.execute("PRAGMA query_only=ON")
             tables = {n for (n,) in self.db.execute(
                 "SELECT name FROM sqlite_master WHERE type='table'")}
             if tables and not {"devices", "records", "calls"} <= tables:
@@ -79,8 +82,12 @@ class Store:
                 self.db.executescript(SCHEMA)
             cols = {r[1] for r in self.db.execute("PRAGMA table_info(calls)")}
             if "alarm_ms" not in cols:  # a store made before calls carried the alarm's length
+                self.db.execute("PRAGMA query_only=OFF")
                 self.db.execute("ALTER TABLE calls ADD COLUMN alarm_ms INTEGER")
+                self.db.execute(f"PRAGMA query_only={'ON' if readonly else 'OFF'}")
         except sqlite3.DatabaseError as e:  # another file, a damaged store, no such folder
+            if not readonly and ("readonly" in str(e) or "unable to open" in str(e)):
+                raise UserError(f"{self.path}: cannot write the store here ({e})") from None
             if "malformed" in str(e):
                 raise UserError(f"{self.path}: the store is damaged ({e}); keep a copy, and "
                                 "pull into a new store with --db") from None
@@ -89,7 +96,8 @@ class Store:
     def check(self):
         """Refuse a damaged store before writing to it (SQLite's quick_check)."""
         try:
-            bad = [m for (m,) in self.db.execute("PRAGMA quick_check(3)") if m != "ok"]
+            bad = [" ".join(m.split()) for (m,) in self.db.execute("PRAGMA quick_check(3)")
+                   if m != "ok"]
         except sqlite3.DatabaseError as e:
             bad = [str(e)]
         if bad:

@@ -18,15 +18,15 @@ import threading
 import time
 from pathlib import Path
 
-from ringcue_core.trace import EV_HOOK, EV_RING
+from ringcue_core.trace import EV_END, EV_HOOK, EV_RING
 
-from ..errors import UserError
+from ..errors import UsageError, UserError
 from ..state import sims_dir
 
 
 def board_dir(name: str) -> Path:
     if not name or "/" in name or name.startswith("."):
-        raise UserError(f"invalid board name {name!r}")
+        raise UsageError(f"invalid board name {name!r}")
     return sims_dir() / name
 
 
@@ -175,8 +175,8 @@ class Daemon:
         if op == "play":
             evs = [(int(t), int(k), int(v)) for t, k, v in req["events"]]
             for _, k, _ in evs:
-                if k not in (EV_RING, EV_HOOK):
-                    raise ValueError("events must be ring or hook")
+                if k not in (EV_RING, EV_HOOK, EV_END):  # a trace's `end`: when it stops
+                    raise ValueError("events must be ring, hook or end")
             start = vb.play(evs, run=False, start=vb.clock + 50)
             last = max((t for t, _, _ in evs), default=0) // 1000
             return {"start_ms": start, "end_ms": start + last}
