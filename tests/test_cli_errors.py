@@ -41,8 +41,6 @@ TRACE = Path(__file__).parent / "traces" / "uk_missed.trace"
 HAS_RESTART = "restart" in cli.commands
 ROW_TIMEOUT = 30  # s; a silent port costs about 6 s (three tries of 2 s)
 
-# what the state helper's board-link work will say; until then these rows fail
-STATE = "board-link messages (busy port, REPL, no firmware) are the 'state' helper's"
 
 
 @dataclass
@@ -77,19 +75,20 @@ for name, args in BOARD_COMMANDS:
         Row(f"{name}-no-such-port", args + ("--port", "{missing}"), "plain", 1,
             r"no such port|cannot open .*(no such|does not exist)"),
         Row(f"{name}-silent-port", args + ("--port", "{port}"), "silent", 1,
-            r"no reply|not answer|does not answer|timed out|silent",
+            r"no reply|not answer|nothing answers|timed out|silent",
             ),
         Row(f"{name}-busy-port", args + ("--port", "{port}"), "busy", 1,
             r"busy.*another program",
-            STATE if name in ("flash",) else ""),
+            ),
     ]
     if name != "flash":  # flashing a blank board is what it is for
         ROWS.append(Row(f"{name}-no-firmware", args + ("--port", "{port}"), "blank", 1,
                         NO_FIRMWARE,
-                        STATE if name in ("monitor", "selftest") else ""))
-    if name != "flash":  # flashing works at the REPL (and brings the firmware back)
-        ROWS.append(Row(f"{name}-stopped-at-repl", args + ("--port", "{port}"), "repl", 1,
-                        r"(?-i:REPL)|stopped", STATE))
+                        ))
+    if name not in ("flash", "restart"):  # these bring the firmware back: their job
+        # not a failure: the command says so, restarts the firmware and goes on
+        ROWS.append(Row(f"{name}-stopped-at-repl", args + ("--port", "{port}"), "repl", 0,
+                        r"stopped at the MicroPython (?-i:REPL).*restart"))
 ROWS += [
     Row("logs-pull-all-no-boards", ("logs", "pull", "--all"), "plain", 1, r"no boards attached"),
     Row("logs-pull-db-missing-folder", ("logs", "pull", "--db", "{missing}/x.db",
@@ -102,9 +101,11 @@ ROWS += [
         "flashed", 1, r"damaged"),
     # the cable pulled in the middle of a command
     Row("flash-cable-pulled", ("flash", "--board", "sim", "--port", "{port}"), "pulled-flash", 1,
-        r"lost the board|unplugged|did not come back|cannot open|no such port", STATE),
-    Row("selftest-cable-pulled", ("selftest", "--seconds", "5", "--port", "{port}"),
-        "pulled-selftest", 1, r"lost the board|unplugged|gone"),
+        r"lost the board|unplugged|did not come back"),
+    # these wait for the board to come back: the loss is said, then Ctrl-C ends them
+    Row("selftest-cable-pulled", ("selftest", "--seconds", "30", "--port", "{port}"),
+        "pulled-selftest", 0),
+    Row("monitor-cable-pulled", ("monitor", "--port", "{port}"), "pulled-monitor", 0),
     # paths and files
     Row("replay-missing-trace", ("replay", "{missing}/x.trace"), "plain", 2, r"no such trace"),
     Row("replay-a-folder", ("replay", "{missing_parent}"), "plain", 2, r"is a directory"),
@@ -178,6 +179,12 @@ ROWS += [
     Row("demo-home-unwritable", ("demo", "--fast"), "home-unwritable", 1,
         r"cannot|permission|read-only|not permitted"),
     Row("unknown-command", ("frobnicate",), "plain", 2, r"No such command"),
+    Row("mip-index-unknown-board", ("mip-index", "--out", "{missing}", "--board", "vax"),
+        "plain", 2, r"vax"),
+    Row("mip-index-out-a-file", ("mip-index", "--out", "{old}"), "plain", 2,
+        r"(is a file|not a (folder|directory))"),
+    Row("mip-index-out-unwritable", ("mip-index", "--out", "{ro}/mip"), "plain", 1,
+        r"cannot|permission|not permitted"),
 ]
 
 
@@ -210,7 +217,8 @@ def _snapshot(*roots):
     out = {}
     for root in roots:
         for p in sorted(Path(root).rglob("*")):
-            if p.is_file() and "sims" not in p.relative_to(root).parts:
+            # not compared: running virtual boards, and the compiled-firmware cache
+            if p.is_file() and not {"sims", "builds"} & set(p.relative_to(root).parts):
                 out[str(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
     return out
 
@@ -325,7 +333,7 @@ def scenario_env(request, tmp_path):
     elif row.scenario == "pulled-flash":
         board = _board(tmp_path, None, "pulled")
         ctx["port"] = board.port
-    elif row.scenario == "pulled-selftest":
+    elif row.scenario in ("pulled-selftest", "pulled-monitor"):
         board = _board(tmp_path, request.getfixturevalue("golden"), "pulled")
         assert board.wait_ready()
         ctx["port"] = board.port
@@ -343,6 +351,18 @@ def scenario_env(request, tmp_path):
 
 def _run(row, ctx, env, cwd, board):
     args = [RINGCUE] + [a.format(**ctx) for a in row.args]
+    if row.scenario == "repl" and row.args[0] == "monitor":  # runs until Ctrl-C
+        p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=env, cwd=cwd, stdin=subprocess.DEVNULL)
+        err = ""
+        while True:
+            line = p.stderr.readline()
+            err += line
+            if not line or line.startswith("ringcue: monitoring"):
+                break
+        p.send_signal(signal.SIGINT)
+        out, rest = p.communicate(timeout=ROW_TIMEOUT)
+        return p.returncode, out, err + rest
     if not row.scenario.startswith("pulled"):
         p = subprocess.run(args, capture_output=True, text=True, timeout=ROW_TIMEOUT, env=env,
                            cwd=cwd, stdin=subprocess.DEVNULL)
@@ -350,25 +370,32 @@ def _run(row, ctx, env, cwd, board):
     # start the command, pull the cable once it is talking to the board
     p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          env=env, cwd=cwd, stdin=subprocess.DEVNULL)
-    stream = p.stderr if row.scenario == "pulled-flash" else p.stdout
-    cue = "installing build" if row.scenario == "pulled-flash" else "LED and buzzer"
-    first = ""
-    while True:  # flash: once uploading; selftest: once it shows the inputs
+    stream, cue = {"pulled-flash": (p.stderr, "installing build"),
+                   "pulled-selftest": (p.stdout, "LED and buzzer"),
+                   "pulled-monitor": (p.stderr, "monitoring")}[row.scenario]
+    seen = {p.stdout: "", p.stderr: ""}
+    while True:  # flash: once uploading; selftest, monitor: once they watch the board
         line = stream.readline()
-        first += line
+        seen[stream] += line
         if not line or cue in line:
             break
     board.stop()
+    if row.scenario != "pulled-flash":  # they wait for the board: once they say so, Ctrl-C
+        while True:
+            line = p.stderr.readline()
+            seen[p.stderr] += line
+            if not line or "waiting" in line:
+                break
+        p.send_signal(signal.SIGINT)
     try:
         out, err = p.communicate(timeout=ROW_TIMEOUT)
-    except subprocess.TimeoutExpired:  # still waiting for the board: Ctrl-C
-        p.send_signal(signal.SIGINT)
-        out, err = p.communicate(timeout=10)
-    if stream is p.stderr:
-        err = first + err
-    else:
-        out = first + out
-    return p.returncode, out, err
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+    return p.returncode, seen[p.stdout] + out, seen[p.stderr] + err
+
+
+WAITS = ("pulled-selftest", "pulled-monitor")
 
 
 @pytest.mark.parametrize("scenario_env", [r.param() for r in ROWS], indirect=True)
@@ -380,6 +407,17 @@ def test_every_failure_is_one_line_and_changes_nothing(scenario_env):
     assert "Traceback" not in text and "internal error" not in text, text
     assert "Error:" not in err and "Usage:" not in err, err  # click's three-line form
     said = [line for line in err.splitlines() if line.startswith("ringcue:")]
+    if row.scenario == "repl":  # the notice, the restart, then the command does its job
+        assert code == 0 and re.search(row.msg, said[0]), (code, err)
+        assert [x for x in said[1:] if not x.startswith("ringcue: monitoring")] == \
+            [said[1]] and "runs again" in said[1], err
+        return
+    if row.scenario in WAITS:  # they say the loss and that they wait, in one line
+        lost = [i for i, line in enumerate(said) if re.search(r"lost the board.*waiting", line)]
+        assert lost, err
+        # Ctrl-C is how one stops them: nothing more to say, exit 0
+        assert said[lost[0] + 1:] == [] and code == 0, (code, err)
+        return
     assert len(said) == 1, err
     assert err.rstrip().splitlines()[-1] == said[0], err  # nothing after it
     assert re.search(row.msg, said[0], re.I), said[0]

@@ -343,7 +343,7 @@ def test_bad_paths_are_clear_errors(hand, tmp_path):
     code, out = run("report", "--db", str(junk))
     assert code == 2 and "cannot use this as a ringcue store" in out
     code, out = run("sim", "fleet", "--db", str(tmp_path / "no" / "f.db"))
-    assert code == 2 and "cannot use this as a ringcue store" in out
+    assert code == 2 and "no such folder" in out
     code, out = run("report", "--db", hand.path, "--from", "2030-01-01")
     assert code == 1 and "no calls in the store for that selection" in out
 

@@ -100,7 +100,9 @@ def describe_os_error(e: OSError) -> str:
     reason = e.strerror or str(e) or type(e).__name__
     if e.errno == _errno.EPIPE:
         return "the connection was closed"
-    if "returned no data" in reason or "disconnected" in reason:  # pyserial, mid-command
+    if "returned no data" in reason or "disconnected" in reason or (
+            not name and e.errno in (_errno.EIO, _errno.ENXIO, _errno.ENODEV)):
+        # a serial port that went away under a command (pyserial, or the tty itself)
         return "lost the board: it was unplugged or reset (or another program opened its port)"
     if name:
         return f"{name}: {reason[:1].lower() + reason[1:]}"
