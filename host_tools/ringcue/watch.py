@@ -94,9 +94,9 @@ class BoardLink:
                 continue
             self.b = b
             self._noise_seen = 0
-            again = "restarted" if hello["boots"] != self.boots else "back"
+            again = ", it restarted" if hello["boots"] != self.boots else ""
             self.boots = hello["boots"]
-            self.notice(f"the board is {again} (boot #{self.boots})")
+            self.notice(f"the board is back (boot #{self.boots}{again})")
             self.heard()
             return True
         return False

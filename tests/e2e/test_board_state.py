@@ -187,7 +187,7 @@ def test_monitor_waits_for_a_pulled_cable_and_resumes(tmp_path, firmware_image):
         assert vb.wait_ready()
         link.unlink()
         link.symlink_to(vb.port)
-        assert _until(lambda: any("the board is" in n for n in notices)), notices
+        assert _until(lambda: any("the board is back (boot #" in n for n in notices)), notices
         ring_a_call(vb)
         assert _until(lambda: any(e["event"] == "call_end" for e in events)), (events, notices)
     finally:
@@ -299,3 +299,28 @@ def test_ctrl_c_in_flash_restarts_the_board_on_the_way_out(tmp_path, firmware_im
         # no ringcue command: the flasher put the board back to work itself
         hello = confirm(vb.port, None, timeout=10)
         assert hello["build"] in (firmware_image[1], v2_files[1])
+
+
+def test_logs_pull_restarts_a_stopped_firmware(vboard, tmp_path):
+    mpremote(vboard.port, "ls")
+    assert answers(vboard.port) is None
+    code, out, err = rc("logs", "pull", "--port", vboard.port, "--db", str(tmp_path / "s.sqlite"))
+    assert code == 0, err
+    assert "installed but stopped" in err and "new record" in out + err
+    assert answers(vboard.port)
+
+
+def test_selftest_says_when_the_board_restarts_and_goes_on(vboard):
+    from ringcue.watch import selftest
+
+    rows, notices = [], []
+
+    def emit(st):
+        rows.append(st)
+        if len(rows) == 2:
+            vboard.power_cycle()
+
+    assert selftest(vboard.port, 4, emit, notices.append, every=0.2)
+    assert any("restarted (boot #2)" in n or "back (boot #2, it restarted)" in n
+               for n in notices), notices
+    assert rows[-1]["boots"] == 2  # watching the new boot
