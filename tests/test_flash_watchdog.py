@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ringcue.devicefs import KEEP_WDT_FED
+from ringcue.devicefs import HOST_GUARD, KEEP_WDT_FED
 from ringcue.paths import micropython_exe
 
 FAKE = Path(__file__).resolve().parent / "mp" / "fake_port"
@@ -60,3 +60,32 @@ def test_the_feeding_stops_after_its_window():
 def test_nothing_is_started_otherwise(machine_name, ctrl, reads):
     log = run(machine_name, ctrl)
     assert log == ([("mem32", 0x40058000)] if reads else [])
+
+
+GUARD = """
+import json, machine, sys, time
+""" + HOST_GUARD + """
+_rc_guard()
+t = machine.TIMERS[-1]
+t.fire()  # the host talks: nothing happens
+machine.LOG.append(("-",))
+_rc_end = time.ticks_add(time.ticks_ms(), -1)  # HOST_GONE_MS without a command
+t.fire()
+machine.LOG.append(("-",))
+_rc_alive()  # a command came: the deadline moves on
+t.fire()
+print(json.dumps(machine.LOG))
+"""
+
+
+@pytest.mark.micropython
+@pytest.mark.parametrize("port, timer_id", [("rp2", -1), ("esp32", 0)])
+def test_a_flash_session_whose_host_vanished_resets_the_board(port, timer_id):
+    """The flasher's session resets the board into its firmware once the
+    host has sent nothing for HOST_GONE_MS (ringcue killed halfway)."""
+    proc = subprocess.run([micropython_exe(), "-c", GUARD.replace("sys.platform", repr(port))],
+                          env={"MICROPYPATH": str(FAKE), "FAKE_PORT": port},
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    log = [tuple(x) for x in json.loads(proc.stdout)]
+    assert log == [("timer", timer_id, 1, 1000), ("-",), ("reset",), ("-",)]

@@ -65,11 +65,39 @@ KEEP_WDT_FED = (
     "  _rc_wt = machine.Timer(-1, period=1000, callback=feed)\n"
 )
 
+# If the host vanishes mid-session (ringcue killed, the laptop asleep, its
+# end of the cable pulled while the board keeps power), the board must not
+# stay in the raw REPL with its firmware stopped: once no command has come
+# for HOST_GONE_MS, a timer resets it, and /main.py boots the old or the new
+# firmware (both whole: the switch is one rename). Every command we send,
+# and every acknowledged piece of an upload, pushes the deadline back; the
+# soft reset that ends a session stops the timer (rp2 soft_timer_deinit,
+# esp32 machine_timer_deinit_all). rp2 has soft timers (-1); the esp32 port
+# only hardware ones (0). (The virtual board's timers run in virtual time,
+# which stands still at the REPL: there the guard never fires.)
+HOST_GONE_MS = 30000
+HOST_GUARD = (
+    "def _rc_alive():\n"
+    " global _rc_end\n"
+    " _rc_end = time.ticks_add(time.ticks_ms(), %d)\n"
+    "def _rc_guard():\n"
+    " global _rc_gt\n"
+    " import machine\n"
+    " _rc_alive()\n"
+    " def tick(t):\n"
+    "  if time.ticks_diff(time.ticks_ms(), _rc_end) > 0:\n"
+    "   machine.reset()\n"
+    " _rc_gt = machine.Timer(-1 if sys.platform == 'rp2' else 0, period=1000, callback=tick)\n"
+    % HOST_GONE_MS
+)
+
 # Probe, before anything else: what the board is, and whether it has deflate.
 _PROBE = (
     KEEP_WDT_FED
-    + "import os, sys, json, gc\n"
-    "try:\n _rc_keep_wdt(os.uname().machine)\nexcept Exception:\n pass\n"
+    + "import os, sys, json, gc, time\n"
+    + HOST_GUARD
+    + "try:\n _rc_keep_wdt(os.uname().machine)\nexcept Exception:\n pass\n"
+    "try:\n _rc_guard()\nexcept Exception:\n _rc_alive = lambda: None\n"
     "try:\n import deflate, io\n _rc_z = 1\nexcept ImportError:\n _rc_z = 0\n"
     "gc.collect()\n"
     "print(json.dumps({'mpy': getattr(sys.implementation, '_mpy', 0), "
@@ -217,6 +245,7 @@ def _rc_blk(end):
         while i < j:
             i += sys.stdin.buffer.readinto(m[i:j]) or 0
         sys.stdout.write('\x06')
+        _rc_alive()
     b = bytes(b)
     if b'\x1b' in b:
         for c in b'ABCDE':
@@ -465,6 +494,8 @@ class DeviceFS:
 
     def exec(self, code: str) -> str:
         self._step()
+        if self.board:  # the probe armed the host-gone guard: we are here
+            code = "_rc_alive()\n" + code
         try:
             return self.t.exec(code).decode()
         except TransportExecError as e:
@@ -572,7 +603,7 @@ class DeviceFS:
         sent, ended = -1, False  # the last piece on the line; the end marker sent
         self._step()
         try:
-            self.t.exec_raw_no_follow(f"_rc_recv({spec!r}, {wbits})")
+            self.t.exec_raw_no_follow(f"_rc_alive()\n_rc_recv({spec!r}, {wbits})")
             acked = done = 0
             for i, piece in enumerate(pieces):
                 while i - acked >= WINDOW:

@@ -66,6 +66,10 @@ class WDT:
         LOG.append(("feed",))
 
 
+def reset():
+    LOG.append(("reset",))
+
+
 def unique_id():
     return b"\xe6\x61\x41\x03\xe7\x45\x2d\x2f"
 
