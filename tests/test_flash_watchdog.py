@@ -79,7 +79,7 @@ print(json.dumps(machine.LOG))
 
 
 @pytest.mark.micropython
-@pytest.mark.parametrize("port, timer_id", [("rp2", -1), ("esp32", 0)])
+@pytest.mark.parametrize("port, timer_id", [("rp2", -1), ("esp32", 1)])
 def test_a_flash_session_whose_host_vanished_resets_the_board(port, timer_id):
     """The flasher's session resets the board into its firmware once the
     host has sent nothing for HOST_GONE_MS (ringcue killed halfway)."""

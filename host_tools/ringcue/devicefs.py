@@ -73,7 +73,8 @@ KEEP_WDT_FED = (
 # and every acknowledged piece of an upload, pushes the deadline back; the
 # soft reset that ends a session stops the timer (rp2 soft_timer_deinit,
 # esp32 machine_timer_deinit_all). rp2 has soft timers (-1); the esp32 port
-# only hardware ones (0). (The virtual board's timers run in virtual time,
+# only hardware ones: 1, as the firmware's watchdog feeder at the REPL
+# (hal.wdt_keep_fed) has 0. (The virtual board's timers run in virtual time,
 # which stands still at the REPL: there the guard never fires.)
 HOST_GONE_MS = 30000
 HOST_GUARD = (
@@ -87,7 +88,7 @@ HOST_GUARD = (
     " def tick(t):\n"
     "  if time.ticks_diff(time.ticks_ms(), _rc_end) > 0:\n"
     "   machine.reset()\n"
-    " _rc_gt = machine.Timer(-1 if sys.platform == 'rp2' else 0, period=1000, callback=tick)\n"
+    " _rc_gt = machine.Timer(-1 if sys.platform == 'rp2' else 1, period=1000, callback=tick)\n"
     % HOST_GONE_MS
 )
 
