@@ -324,3 +324,33 @@ def test_windows_keeps_its_files_in_local_app_data(monkeypatch, tmp_path):
     monkeypatch.setattr(sys, "platform", "win32")
     monkeypatch.setenv("LOCALAPPDATA", str(tmp_path))
     assert home() == tmp_path / "ringcue" and home().is_dir()
+
+
+def test_the_host_tools_read_and_write_text_as_utf8_on_every_desktop():
+    """Windows opens text in its ANSI code page unless told otherwise: a
+    desk called "Café" in a config file would come back garbled. Every text
+    open()/read_text()/write_text() of the host tools names its encoding
+    (the virtual board's modules, POSIX-only, are left out)."""
+    import ast
+
+    root = REPO / "host_tools" / "ringcue"
+    unnamed = []
+    for f in sorted(root.rglob("*.py")):
+        if "sim" in f.relative_to(root).parts or f.parent.name == "mp":
+            continue
+        for n in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if not isinstance(n, ast.Call):
+                continue
+            kws = {k.arg for k in n.keywords}
+            if isinstance(n.func, ast.Attribute) and n.func.attr in ("read_text", "write_text"):
+                named = "encoding" in kws
+            elif isinstance(n.func, ast.Name) and n.func.id == "open":
+                mode = n.args[1] if len(n.args) > 1 else next(
+                    (k.value for k in n.keywords if k.arg == "mode"), ast.Constant("r"))
+                named = "encoding" in kws or (isinstance(mode, ast.Constant)
+                                              and "b" in str(mode.value))
+            else:
+                continue
+            if not named:
+                unnamed.append(f"{f.relative_to(REPO)}:{n.lineno}")
+    assert unnamed == []

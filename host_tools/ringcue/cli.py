@@ -345,7 +345,7 @@ def validate(file):
     from ringcue_core import config as schema
 
     try:
-        data = _json.loads(Path(file).read_text())
+        data = _json.loads(Path(file).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UsageError(f"{file}: no such file") from None
     except ValueError as e:

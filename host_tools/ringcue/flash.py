@@ -83,7 +83,7 @@ def _cached_build(cache: Path) -> dict[str, bytes] | None:
     if not cache.exists():
         return None
     try:
-        index = json.loads((cache / _COMPLETE).read_text())
+        index = json.loads((cache / _COMPLETE).read_text(encoding="utf-8"))
         files = {p: (cache / p).read_bytes() for p in index}
         if any(sha256(files[p]) != h for p, h in index.items()):
             raise ValueError("damaged")
@@ -106,7 +106,8 @@ def _cache_build(cache: Path, files: dict[str, bytes]) -> None:
         for p, data in files.items():
             (tmpdir / p).parent.mkdir(parents=True, exist_ok=True)
             (tmpdir / p).write_bytes(data)
-        (tmpdir / _COMPLETE).write_text(json.dumps({p: sha256(d) for p, d in files.items()}))
+        (tmpdir / _COMPLETE).write_text(json.dumps({p: sha256(d) for p, d in files.items()}),
+                                        encoding="utf-8")
         try:
             tmpdir.rename(cache)
         except OSError:  # another process cached the same build first

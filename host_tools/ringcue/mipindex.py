@@ -66,8 +66,9 @@ def write_index(out: Path, boards: list[str]) -> dict[str, str]:
         pkg_dir.mkdir(parents=True, exist_ok=True)
         pkg = json.dumps({"hashes": hashes, "version": VERSION, "build": bid}, indent=1)
         for name in ("latest.json", f"{VERSION}.json"):
-            (pkg_dir / name).write_text(pkg + "\n")
+            (pkg_dir / name).write_text(pkg + "\n", encoding="utf-8")
         (out / f"{package_name(board)}.json").write_text(
-            json.dumps({"urls": urls, "version": VERSION, "build": bid}, indent=1) + "\n")
+            json.dumps({"urls": urls, "version": VERSION, "build": bid}, indent=1) + "\n",
+            encoding="utf-8")
         builds[board] = bid
     return builds
