@@ -35,6 +35,11 @@ REC_CONFIG = 5  # payload: the new configuration as JSON
 REC_FAULT = 6  # payload: "code: message" utf-8
 REC_NAMES = ("", "boot", "call", "hangup", "time_sync", "config", "fault")
 
+# The wall clocks a time sync may carry (ms since 1970): 2020-01-01 up to
+# 2100-01-01. The board refuses others; the store ignores others it finds.
+SYNC_MIN_MS = 1577836800000
+SYNC_MAX_MS = 4102444800000
+
 NO_ANSWER = 0xFFFFFFFF
 GENESIS = b"\x00\x00\x00\x00"  # the `prev` of the very first record
 

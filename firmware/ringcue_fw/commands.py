@@ -115,12 +115,16 @@ class Commands:
     def do_time_sync(self, args):
         """The host's wall clock (ms since 1970) against our ticks; the log
         uses it to put wall time on records."""
+        from ringcue_core import logfmt
+
         unix_ms = _arg(args, "unix_ms", int)
+        if not logfmt.SYNC_MIN_MS <= unix_ms < logfmt.SYNC_MAX_MS:
+            raise CommandError(proto.ERR_BAD_ARGS, "unix_ms must be the wall clock in ms since "
+                               "1970, from 2020-01-01 (%d) to 2100-01-01 (%d)"
+                               % (logfmt.SYNC_MIN_MS, logfmt.SYNC_MAX_MS))
         a = self.app
         a.time_sync = (unix_ms, now_ms())
         import struct
-
-        from ringcue_core import logfmt
 
         a.log_record(logfmt.REC_TIME_SYNC, struct.pack("<Q", unix_ms), a.time_sync[1])
         return {"ticks_ms": a.time_sync[1], "boots": a.boots}

@@ -84,8 +84,11 @@ def pull(board: BoardClient, store: Store, progress=None, sync_clock=True) -> Pu
     dev_id = hello["id"]
     desk = hello["config"].get("desk") or ""
     store.touch_device(dev_id, hello["board"], desk, hello["fw"])
-    if sync_clock:  # the board logs it: wall time for this boot's records
-        board.call("time_sync", {"unix_ms": int(time.time() * 1000)})
+    now_ms = int(time.time() * 1000)
+    # the board logs it: wall time for this boot's records. A computer whose
+    # clock is not set (the board would refuse it) leaves the calls unsynced.
+    if sync_clock and logfmt.SYNC_MIN_MS <= now_ms < logfmt.SYNC_MAX_MS:
+        board.call("time_sync", {"unix_ms": now_ms})
     last_seq, last_link = store.device(dev_id)
     if last_seq == 0:
         last_link = logfmt.GENESIS  # the first record links to nothing

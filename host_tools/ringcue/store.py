@@ -85,6 +85,7 @@ class Store:
                 self.db.execute("PRAGMA query_only=OFF")
                 self.db.execute("ALTER TABLE calls ADD COLUMN alarm_ms INTEGER")
                 self.db.execute(f"PRAGMA query_only={'ON' if readonly else 'OFF'}")
+            self._forget_insane_syncs(readonly)
         except sqlite3.DatabaseError as e:  # another file, a damaged store, no such folder
             if not readonly and ("readonly" in str(e) or "unable to open" in str(e)):
                 raise UserError(f"{self.path}: cannot write the store here ({e})") from None
@@ -106,6 +107,31 @@ class Store:
 
     def close(self):
         self.db.close()
+
+    def _forget_insane_syncs(self, readonly):
+        """A store filled before boards refused them may hold time syncs out of
+        range (1970, the year 9000) and calls placed by them: those calls
+        become unsynced (the report counts them so), and the syncs go. Read
+        only, a temporary view named `calls` serves them so instead."""
+        lo, hi = logfmt.SYNC_MIN_MS, logfmt.SYNC_MAX_MS
+        wlo, whi = lo - _PLACE_MARGIN_MS, hi + _PLACE_MARGIN_MS
+        if not readonly:
+            with self.db:
+                self.db.execute("DELETE FROM time_syncs WHERE unix_ms < ? OR unix_ms >= ?",
+                                (lo, hi))
+                self.db.execute("UPDATE calls SET wall_ms=NULL, clock='unsynced' WHERE "
+                                "wall_ms < ? OR wall_ms >= ?", (wlo, whi))
+            return
+        if self.db.execute("SELECT 1 FROM calls WHERE wall_ms < ? OR wall_ms >= ? LIMIT 1",
+                           (wlo, whi)).fetchone():
+            ok = f"wall_ms >= {wlo} AND wall_ms < {whi}"
+            cols = [r[1] for r in self.db.execute("PRAGMA main.table_info(calls)")]
+            sel = ", ".join(f"CASE WHEN {ok} THEN wall_ms END AS wall_ms" if c == "wall_ms" else
+                            f"CASE WHEN {ok} THEN clock ELSE 'unsynced' END AS clock"
+                            if c == "clock" else c for c in cols)
+            self.db.execute("PRAGMA query_only=OFF")  # a temporary view: the file is untouched
+            self.db.execute(f"CREATE TEMP VIEW calls AS SELECT {sel} FROM main.calls")
+            self.db.execute("PRAGMA query_only=ON")
 
     def device(self, device_id: str) -> tuple[int, bytes | None]:
         row = self.db.execute("SELECT last_seq, last_link FROM devices WHERE device_id=?",
@@ -144,7 +170,8 @@ class Store:
                     f = r["fields"]
                     self.db.execute("UPDATE calls SET talk_ms=? WHERE device_id=? AND seq=?",
                                     (f["talk_ms"], device_id, f["call_seq"]))
-                elif r["type"] == logfmt.REC_TIME_SYNC:
+                elif r["type"] == logfmt.REC_TIME_SYNC and _sane_sync(r["fields"]["unix_ms"]):
+                    # (an older firmware took any value: others stay unsynced)
                     self.db.execute("INSERT OR IGNORE INTO time_syncs VALUES (?,?,?,?,?)",
                                     (device_id, r["seq"], r["boot"], r["ticks"],
                                      r["fields"]["unix_ms"]))
@@ -206,6 +233,13 @@ class Store:
 
 
 _STEP_BACK_MS = 60_000
+# calls are placed around their boot's sync: before 2020 or after 2100 by this
+# much at most, in any sane log
+_PLACE_MARGIN_MS = 366 * 86_400_000
+
+
+def _sane_sync(unix_ms) -> bool:
+    return logfmt.SYNC_MIN_MS <= unix_ms < logfmt.SYNC_MAX_MS
 
 
 def _unwrapped_walls(records, syncs: dict):
