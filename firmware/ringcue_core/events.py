@@ -5,10 +5,11 @@ from . import detector as D
 from .ticks import tdiff
 
 
-def format_action(act, t0=0):
-    """One action as a JSON object (same key order and spacing as json.dumps)."""
+def format_action(act, t0=0, base=0):
+    """One action as a JSON object (same key order and spacing as json.dumps).
+    t_ms = base + (the action's ticks - t0), wrap-safe within 6.2 days."""
     code, t, a, b, c = act
-    head = '{"t_ms": %d, "event": ' % tdiff(t, t0)
+    head = '{"t_ms": %d, "event": ' % (base + tdiff(t, t0))
     if code == D.ACT_RING:
         return head + '"ring", "n": %d}' % a
     if code == D.ACT_ANSWER:

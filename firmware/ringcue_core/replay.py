@@ -7,32 +7,53 @@ from .ticks import TICKS_MAX, tdiff
 from .trace import EV_END, EV_HOOK, EV_RING
 
 
-def drain(det, out, t0=0):
+def drain(det, out, t0=0, base=0):
+    """Format every pending action: t_ms = base + ticks - t0 (wrap-safe)."""
     while True:
         act = det.next_action()
         if act is None:
             return
-        out(format_action(act, t0))
+        out(format_action(act, t0, base))
+
+
+# Ticks wrap every 2**30 ms (12.4 days): across a longer silence in a trace
+# the detector is ticked at least this often, as the firmware ticks it, so a
+# deadline or its clock is never half a wrap behind; and the times printed
+# are counted from the last event or tick, not from the trace's start.
+_STEP_MS = 3600000
+
+
+def _due(det, t, out, base):
+    """Fire every deadline up to tick time t, each at its own time."""
+    while True:
+        d = det.next_deadline()
+        if d is None or tdiff(t, d) < 0:
+            return
+        det.tick(d)
+        drain(det, out, t, base)
 
 
 def run(events, det, out, t0=0):
-    """events: (t_ms, kind, value) in trace time. t0 offsets the detector's
-    clock (masked to 30 bits), so tests can start it just before the wrap."""
+    """events: (t_ms, kind, value) in trace time, non-decreasing. t0 offsets
+    the detector's clock (masked to 30 bits), so tests can start it just
+    before the wrap."""
+    last = None
     for t, kind, v in events:
-        t = (t + t0) & TICKS_MAX
-        while True:  # fire every deadline before this event, at its time
-            d = det.next_deadline()
-            if d is None or tdiff(t, d) < 0:
-                break
-            det.tick(d)
-            drain(det, out, t0)
+        while last is not None and t - last > _STEP_MS:  # a long silence
+            last += _STEP_MS
+            step = (last + t0) & TICKS_MAX
+            _due(det, step, out, last)
+            det.tick(step)
+        last = t
+        tick = (t + t0) & TICKS_MAX
+        _due(det, tick, out, t)
         if kind == EV_RING:
-            det.edge(t, v)
+            det.edge(tick, v)
         elif kind == EV_HOOK:
-            det.hook(t, v)
+            det.hook(tick, v)
         else:
-            det.tick(t)
-        drain(det, out, t0)
+            det.tick(tick)
+        drain(det, out, tick, t)
 
 
 def replay_lines(lines, profile, cue_ring, alarm_after, out, t0=0):
