@@ -199,7 +199,8 @@ def ring(name, rings, cadence, answer_ring, hz, full_wave):
     secs = (r["end_ms"] - r["start_ms"]) / 1000 / (info["speed"] or 1)
     click.echo(f"ringing {info['name']!r}: {rings} × {cadence}"
                + (f", answered on ring {answer_ring}" if answer_ring else ", unanswered")
-               + f" (about {secs:.1f}s at x{info['speed']:g})")
+               + f" (about {secs:.1f}s at x{info['speed']:g})"
+               + (", after the call still on the line" if r.get("queued_ms", 0) > 100 else ""))
 
 
 @sim.command()

@@ -24,6 +24,11 @@ from ..errors import UsageError, UserError
 from ..state import sims_dir
 
 
+# silence after a call's last edge before the next may start: longer than any
+# profile's end_ms (firmware/ringcue_core/profiles.py), so calls stay apart
+_CALL_OVER_MS = 10_000
+
+
 def board_dir(name: str) -> Path:
     if not name or "/" in name or name.startswith("."):
         raise UsageError(f"invalid board name {name!r}")
@@ -109,6 +114,7 @@ class Daemon:
         self.speed = speed
         self.sock_path = str(self.dir / "control.sock")
         self._stop = threading.Event()
+        self._line_free_ms = 0  # virtual time the last call played is over
 
     def start(self):
         if any(b["name"] == self.name for b in running()):
@@ -177,9 +183,14 @@ class Daemon:
             for _, k, _ in evs:
                 if k not in (EV_RING, EV_HOOK, EV_END):  # a trace's `end`: when it stops
                     raise ValueError("events must be ring, hook or end")
-            start = vb.play(evs, run=False, start=vb.clock + 50)
+            # One line rings one call at a time: a call asked for while the
+            # last one still rings waits until that one is over (interleaved,
+            # their edges froze the board's clock)
+            start = max(vb.clock + 50, self._line_free_ms)
+            start = vb.play(evs, run=False, start=start)
             last = max((t for t, _, _ in evs), default=0) // 1000
-            return {"start_ms": start, "end_ms": start + last}
+            self._line_free_ms = start + last + _CALL_OVER_MS
+            return {"start_ms": start, "end_ms": start + last, "queued_ms": start - vb.clock}
         if op == "hook":
             vb.hook(bool(req["offhook"]), at=vb.clock + 10)
             return {"ok": True}

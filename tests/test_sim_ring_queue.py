@@ -1,0 +1,48 @@
+"""`ringcue sim ring` while a call still rings (issue #13): the two calls'
+edges interleaved and froze the virtual board's clock for good. The second
+call now waits until the first is over, and both are counted."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+RINGCUE = str(Path(sys.executable).parent / "ringcue")
+
+
+@pytest.fixture
+def home(tmp_path):
+    env = dict(os.environ, RINGCUE_HOME=str(tmp_path / "home"))
+    yield env
+    subprocess.run([RINGCUE, "sim", "stop", "--name", "q1"], capture_output=True, env=env,
+                   timeout=30)
+
+
+def rc(env, *args):
+    p = subprocess.run([RINGCUE, *args], capture_output=True, text=True, timeout=60, env=env)
+    return p.returncode, p.stdout + p.stderr
+
+
+def test_a_second_call_waits_for_the_first(home):
+    code, port = rc(home, "sim", "start", "--name", "q1", "--speed", "20", "--background")
+    assert code == 0, port
+    code, out = rc(home, "flash", "--port", port.strip(), "--profile", "uk")
+    assert code == 0, out
+    outs = []
+    for _ in range(2):  # at once: the second while the first rings
+        code, out = rc(home, "sim", "ring", "--name", "q1", "--rings", "4")
+        assert code == 0 and "ringing 'q1'" in out, out
+        outs.append(out)
+    assert "after the call still on the line" in outs[1]
+    clocks = []
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        code, out = rc(home, "info", "--port", port.strip())
+        if "2 calls logged" in out:
+            break
+        clocks.append(rc(home, "sim", "status", "--name", "q1")[1])
+        time.sleep(0.5)
+    assert "2 calls logged" in out, (out, clocks[-3:])
