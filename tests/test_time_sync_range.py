@@ -68,7 +68,8 @@ def test_a_store_placed_by_an_insane_sync_still_reports(tmp_path, wall_ms):
     res = CliRunner().invoke(cli, ["report", "--db", str(tmp_path / "s.db")])  # read-only
     assert res.exit_code == 0, res.output  # before: ValueError: year 287396 is out of range
     assert "1 call without a wall-clock time" in res.output
-    s = Store(tmp_path / "s.db")  # opened to write (a pull): repaired for good
-    assert [c["wall_ms"] for c in s.calls()] == [None, GOOD + 60_000]
+    s = Store(tmp_path / "s.db")  # the next pull: repaired, placed by the sane sync
+    s.place_in_time("dev")
+    assert [c["wall_ms"] for c in s.calls()] == [GOOD - 60_000, GOOD + 60_000]
     assert s.db.execute("SELECT count(*) FROM time_syncs").fetchone()[0] == 1
     s.close()

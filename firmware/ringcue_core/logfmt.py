@@ -81,31 +81,3 @@ def parse_one(buf, off):
         return None
     _, rtype, _, seq, boot, ticks = struct.unpack("<BBBIHI", body[:13])
     return rtype, seq, boot, ticks, body[13:17], body[17:], end
-
-
-def decode_payload(rtype, payload):
-    """A dict of the payload's fields (host side)."""
-    if rtype == REC_CALL:
-        rings, flags, ans, pid = struct.unpack("<BBIB", payload[:7])
-        from .detector import FLAG_ALARM, FLAG_CUE, OUTCOME_MASK, OUTCOME_NAMES
-
-        alarm = bool(flags & FLAG_ALARM)
-        alarm_ms = None
-        if alarm and len(payload) >= 11:
-            (alarm_ms,) = struct.unpack("<I", payload[7:11])
-        return {"rings": rings, "outcome": OUTCOME_NAMES[flags & OUTCOME_MASK],
-                "answer_ms": None if ans == NO_ANSWER else ans,
-                "cue": bool(flags & FLAG_CUE), "alarm": alarm, "alarm_ms": alarm_ms,
-                "profile": PROFILE_IDS[pid] if pid < len(PROFILE_IDS) else "?"}
-    if rtype == REC_HANGUP:
-        call_seq, talk = struct.unpack("<II", payload[:8])
-        return {"call_seq": call_seq, "talk_ms": talk}
-    if rtype == REC_TIME_SYNC:
-        (unix_ms,) = struct.unpack("<Q", payload[:8])
-        return {"unix_ms": unix_ms}
-    # text as written, but a board's bytes never stop a pull (a name stored
-    # before the host sent valid UTF-8, a record cut at 255 bytes mid-character)
-    if rtype == REC_BOOT:
-        return {"build": payload[:12].decode("utf-8", "replace"),
-                "fw": payload[12:].decode("utf-8", "replace")}
-    return {"text": payload.decode("utf-8", "replace")}

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from ringcue_core import logfmt
 
 from .client import BoardClient
+from .records import decode_payload
 from .store import Store
 
 CHUNK = 4096
@@ -73,7 +74,7 @@ def parse_chunk(data: bytes):
         raw = bytes(data[off:end])
         out.append({"type": rtype, "seq": seq, "boot": boot, "ticks": ticks, "prev": prev,
                     "raw": raw, "link": logfmt.link(raw),
-                    "fields": logfmt.decode_payload(rtype, payload)})
+                    "fields": decode_payload(rtype, payload)})
         off = end
     return out
 

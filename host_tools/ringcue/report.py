@@ -28,6 +28,8 @@ from zoneinfo import ZoneInfo
 
 from ringcue_core import logfmt
 
+from .records import decode_payload
+
 CATEGORIES = ("early", "on_time", "late", "short_abandon", "missed", "stopped_by_3",
               "stopped_late")
 CATEGORY_LABELS = {
@@ -460,7 +462,7 @@ def _quality(db, desks) -> dict[str, Quality]:
         q.restarts += 1
         p = logfmt.parse_one(raw, 0)
         if p:
-            q.firmware.add(logfmt.decode_payload(rtype, p[5])["fw"] or "?")
+            q.firmware.add(decode_payload(rtype, p[5])["fw"] or "?")
     for q in out.values():
         q.restarts = max(0, q.restarts - len(q.devices))  # each device's first boot
     for dev, unsynced, known in db.execute(

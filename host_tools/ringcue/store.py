@@ -85,7 +85,8 @@ class Store:
                 self.db.execute("PRAGMA query_only=OFF")
                 self.db.execute("ALTER TABLE calls ADD COLUMN alarm_ms INTEGER")
                 self.db.execute(f"PRAGMA query_only={'ON' if readonly else 'OFF'}")
-            self._forget_insane_syncs(readonly)
+            if readonly:
+                self._forget_insane_syncs(readonly)
         except sqlite3.DatabaseError as e:  # another file, a damaged store, no such folder
             if not readonly and ("readonly" in str(e) or "unable to open" in str(e)):
                 raise UserError(f"{self.path}: cannot write the store here ({e})") from None
@@ -112,7 +113,8 @@ class Store:
         """A store filled before boards refused them may hold time syncs out of
         range (1970, the year 9000) and calls placed by them: those calls
         become unsynced (the report counts them so), and the syncs go. Read
-        only, a temporary view named `calls` serves them so instead."""
+        only, a temporary view named `calls` serves them so instead. (Run by
+        place_in_time, after a pull's check that the store is whole.)"""
         lo, hi = logfmt.SYNC_MIN_MS, logfmt.SYNC_MAX_MS
         wlo, whi = lo - _PLACE_MARGIN_MS, hi + _PLACE_MARGIN_MS
         if not readonly:
@@ -195,6 +197,7 @@ class Store:
         the tick difference from the boot's first sync.
         """
         db = self.db
+        self._forget_insane_syncs(False)
         boots = [b for (b,) in db.execute(
             "SELECT DISTINCT boot FROM calls WHERE device_id=? AND wall_ms IS NULL",
             (device_id,))]
