@@ -135,6 +135,10 @@ def test_installed_outside_the_checkout_it_flashes_rings_pulls_and_reports(dists
         assert len(rows) == 1 and rows[0]["desk"] == "Smoke desk", rows
         assert rows[0]["outcome"] == "answered" and rows[0]["rings"] == "3", rows
         text = ringcue(venv, "report", "--db", str(db), cwd=away, env=env)
+        out = ringcue(venv, "mip-index", "--out", str(tmp_path / "mip"), "--board", "esp32c3",
+                      cwd=away, env=env)
+        assert (tmp_path / "mip" / "package" / "6" / "ringcue-esp32c3" / "latest.json").exists()
+        assert "ringcue-esp32c3" in out
         assert "100.0 % of 1 call answered by ring 3" in text, text
     finally:
         subprocess.run([str(venv / "bin" / "ringcue"), "sim", "stop", "--name", "smoke"],
