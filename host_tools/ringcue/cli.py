@@ -250,9 +250,9 @@ def info(port, as_json):
     click.echo(f"desk      {st['config']['desk'] or '(not set)'}, profile "
                f"{st['config']['profile']}, cue on ring {st['config']['cue_ring']}, alarm "
                f"after ring {st['config']['alarm_after']}")
-    click.echo(f"running   {st['uptime_ms'] // 1000}s, boot #{st['boots']}, {st['calls']} calls "
-               f"logged, {st['mem_free']} bytes free")
-    click.echo(f"line      {st['state']}, {st['rings']} rings, hook "
+    click.echo(f"running   {st['uptime_ms'] // 1000}s, boot #{st['boots']}, {st['calls']} "
+               f"call{'' if st['calls'] == 1 else 's'} logged, {st['mem_free']} bytes free")
+    click.echo(f"line      {st['state']}, {st['rings']} ring{'' if st['rings'] == 1 else 's'}, hook "
                f"{('off-hook' if st['hook'] else 'on-hook') if st['hook_sense'] else 'not wired'}")
     for f in st["faults"]:
         click.echo(f"fault     {f}")

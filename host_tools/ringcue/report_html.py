@@ -21,6 +21,10 @@ def pct(x: float | None) -> str:
     return "–" if x is None else f"{x:.1f} %"
 
 
+def plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def secs(ms: float | None) -> str:
     """Seconds as the per-call rows give them (to 0.1 s); a median or p90
     between two rows shows its second decimal (6.65 s), rounded beyond it."""
@@ -54,7 +58,7 @@ def svg_distribution(f: Figures, w=420, h=190) -> str:
         col = C_EARLY if b == 1 else C_ON_TIME if b <= 3 else C_LATE
         label = f"{b}+" if b == RING_BINS[-1] else str(b)
         parts.append(f'<rect x="{x + 4:.1f}" y="{pad_t + ih - bh:.1f}" width="{bw - 8:.1f}" '
-                     f'height="{bh:.1f}" fill="{col}"><title>ring {label}: {n} calls</title>'
+                     f'height="{bh:.1f}" fill="{col}"><title>ring {label}: {plural(n, "call")}</title>'
                      f'</rect>')
         parts.append(f'<text x="{x + bw / 2:.1f}" y="{h - 10}" class="ax" text-anchor="middle">{label}</text>')
         if cum is not None:
@@ -120,7 +124,7 @@ def svg_heatmap(f: Figures, target: float, kind: str, cell=17) -> str:
         for j, hr in enumerate(hours):
             n, ok = f.heat_calls[d][hr], f.heat_ok[d][hr]
             col = _volume_colour(n, top) if kind == "calls" else _heat_colour(ok, n, target)
-            tip = f"{WEEKDAYS[d]} {hr:02d}:00: {n} calls" + (
+            tip = f"{WEEKDAYS[d]} {hr:02d}:00: {plural(n, 'call')}" + (
                 f", {100 * ok / n:.0f} % by ring 3" if n else "")
             parts.append(f'<rect x="{lx + j * cell}" y="{ty + d * cell}" width="{cell - 1}" '
                          f'height="{cell - 1}" fill="{col}"><title>{tip}</title></rect>')
@@ -208,7 +212,9 @@ def _figures_table(f: Figures, r: Report) -> str:
         f'<table class="fig"><tr><th>calls offered</th><td colspan="2"><b>{off:,}</b></td></tr>'
         + "".join(rows)
         + f'<tr><th>time to answer</th><td colspan="2">{secs(f.answer_percentile(0.5))} median'
-          f' · {secs(f.answer_percentile(0.9))} p90 · {secs(f.answer_max_ms)} max</td></tr>'
+          f' · {secs(f.answer_percentile(0.9))} p90 · {secs(f.answer_max_ms)} max'
+          f' <span class="note">(of the per-call times to 0.1 s, as a spreadsheet\'s MEDIAN'
+          f' and PERCENTILE give them)</span></td></tr>'
           f'<tr><th>third-ring alarms</th><td colspan="2">{alarm}</td></tr>'
           f'<tr><th>talk time</th><td colspan="2">{_talk(f)}</td></tr></table>')
 
@@ -220,7 +226,7 @@ def _headline(f: Figures, r: Report) -> str:
     note = ""
     if f.counts["stopped_by_3"]:
         low = f.pct(f.by_ring_3_confirmed, r.short_abandons)
-        note = (f'<div class="note">includes {f.counts["stopped_by_3"]:,} calls without hook '
+        note = (f'<div class="note">includes {plural(f.counts["stopped_by_3"], "call")} without hook '
                 f'sense that stopped ringing by ring 3; counted as missed it would be '
                 f'{pct(low)}</div>')
     return (f'<div class="headline {cls}"><div class="big">{pct(p)}</div>'
@@ -234,7 +240,7 @@ def _quality_row(desk: str, q: Quality) -> str:
     if q.chain_breaks:
         flags.append(f'<b class="bad">{q.chain_breaks} chain breaks</b>')
     if q.unsynced:
-        flags.append(f"{q.unsynced:,} calls without a wall-clock time")
+        flags.append(f"{plural(q.unsynced, 'call')} without a wall-clock time")
     last = (dt.datetime.fromtimestamp(q.last_pull).strftime("%Y-%m-%d %H:%M")
             if q.last_pull else "–")
     return (f"<tr><td>{escape(desk)}</td><td>{'yes' if q.hook_sense else 'no'}</td>"

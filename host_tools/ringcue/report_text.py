@@ -10,11 +10,7 @@ from rich.text import Text
 from rich.table import Table
 
 from .report import Report
-from .report_html import pct, secs
-
-
-def plural(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+from .report_html import plural, pct, secs
 
 
 def desk_table(r: Report, title="Desks, worst first") -> Table:
@@ -56,7 +52,8 @@ def show(r: Report, console: Console | None = None):
                      f.rings_cumulative() if c is not None)
     if cum:
         con.print(f"  rings to answer, cumulative: {cum}")
-    con.print(f"  time to answer: {secs(f.answer_percentile(0.5))} median, "
+    con.print(f"  time to answer (of the per-call times to 0.1 s): "
+              f"{secs(f.answer_percentile(0.5))} median, "
               f"{secs(f.answer_percentile(0.9))} p90, {secs(f.answer_max_ms)} max; "
               f"{plural(f.alarms, 'third-ring alarm')}"
               + (f" (cleared in {secs(f.alarm_percentile(0.5))} median)" if f.alarms else ""))
