@@ -217,12 +217,13 @@ def _write_rows(store, fmt, f, args):
     import json
 
     from .report import RAW_COLUMNS, raw_rows
-    from .report_safe import csv_safe_row
+    from .report_safe import csv_safe_rows
 
     if fmt == "csv":
         w = csv.writer(f)
         w.writerow(RAW_COLUMNS)
-        w.writerows(map(csv_safe_row, raw_rows(store.db, **args)))
+        text = [RAW_COLUMNS.index(c) for c in ("desk", "device_id", "profile")]
+        w.writerows(csv_safe_rows(raw_rows(store.db, **args), text))
     else:  # a JSON array, streamed one call at a time
         f.write("[")
         for i, row in enumerate(raw_rows(store.db, **args)):

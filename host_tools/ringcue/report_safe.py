@@ -21,3 +21,17 @@ def csv_safe(value):
 
 def csv_safe_row(row):
     return [csv_safe(v) for v in row]
+
+
+def csv_safe_rows(rows, text_columns):
+    """csv_safe on the columns that can hold text from outside (desk names,
+    board ids, profiles); the others are ringcue's own words and numbers.
+    A row with nothing to neutralise passes through as it is (fast)."""
+    for row in rows:
+        for i in text_columns:
+            v = row[i]
+            if isinstance(v, str) and v.startswith(FORMULA_START):
+                yield csv_safe_row(row)
+                break
+        else:
+            yield row
