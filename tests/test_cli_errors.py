@@ -176,6 +176,7 @@ ROWS += [
         r"no such folder"),
     Row("sim-fleet-unwritable", ("sim", "fleet", "--db", "{ro}/f.db"), "plain", 1,
         r"cannot write"),
+    Row("sim-setup-pico-without-node", ("sim", "setup-pico"), "no-node", 1, r"Node\.js"),
     Row("demo-home-unwritable", ("demo", "--fast"), "home-unwritable", 1,
         r"cannot|permission|read-only|not permitted"),
     Row("unknown-command", ("frobnicate",), "plain", 2, r"No such command"),
@@ -337,6 +338,8 @@ def scenario_env(request, tmp_path):
         board = _board(tmp_path, request.getfixturevalue("golden"), "pulled")
         assert board.wait_ready()
         ctx["port"] = board.port
+    elif row.scenario == "no-node":  # a PATH with Python but no node or npm
+        env["PATH"] = str(Path(sys.executable).parent)
     elif row.scenario == "home-unwritable":
         env["RINGCUE_HOME"] = str(Path(ctx["ro"]) / "ringcue-home")
     try:
