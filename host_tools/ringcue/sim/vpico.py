@@ -180,6 +180,7 @@ class VirtualPico(VirtualBoard):
         self._bootrom_arg = bootrom
         self._fw_ready = False
         self._ready_ms = 0
+        self._power_cut = False
         self._spawned_at = 0.0
         self.failed = None  # why the emulator stopped by itself, if it did
 
@@ -226,6 +227,8 @@ class VirtualPico(VirtualBoard):
         if f[0] == "Y":  # the firmware's banner or a REPL prompt: booted
             self._fw_ready = True
             self._ready_ms = int(f[1])
+        elif f[0] == "P":  # cut_power_in_flash_write() happened: boot again
+            self._power_cut = True
         elif f[0] == "X":  # the chip reset itself (watchdog, machine.reset())
             self.resets.append((int(f[1]), f[2]))
             self.boots += 1
@@ -233,6 +236,10 @@ class VirtualPico(VirtualBoard):
 
     def _child_exited(self):
         if self._stopping:
+            return
+        if self._power_cut:
+            self._power_cut = False
+            self._restart(raw=False, kind="power")
             return
         if time.monotonic() - self._spawned_at < 3:  # it cannot start: don't loop
             self.failed = self._log_tail() or "the emulator exited at start"
@@ -292,6 +299,14 @@ class VirtualPico(VirtualBoard):
             self.resets.append((self.clock, "soft"))
             self._fw_ready = False
         self.write_serial(b"\r\x03\x03\x04")
+
+    def cut_power_in_flash_write(self, n=0):
+        """Pull the plug half way through the board's n-th flash page
+        program from now (half the page written, as NOR flash does when
+        the power dies); the board then boots again, as power_cycle()."""
+        with self._lock:
+            self._ctl_out += b"C %d\n" % n
+        self._wake()
 
     def write_serial(self, data: bytes):
         """Bytes into the board's USB serial port, as if a host sent them."""

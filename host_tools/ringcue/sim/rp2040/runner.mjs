@@ -5,9 +5,11 @@
 //   fd N     control lines from the host (same protocol as the unix board's
 //            simhw.py):  "T <ms>"  the clock may run up to <ms>
 //                        "E <ms> <pin> <v>"  input <pin> becomes <v> at <ms>
+//                        "C <n>"  cut the power in the middle of the n-th
+//                                 flash program from now (then exit)
 //   fd M     control lines to the host:  "O <ms> <pin> <v>"  output changed,
-//            "I <ms>" stopped at <ms>, "B" started, "F <bytes> <erases>"
-//            flash wear, "X <ms> <kind>" the chip reset itself, "Y <ms>"
+//            "I <ms>" the chip got to <ms> (everything before was done), "B" started, "F <bytes> <erases>"
+//            flash wear, "P" the power was cut (C), "X <ms> <kind>" the chip reset itself, "Y <ms>"
 //            the firmware (or the REPL) answered after a boot
 // Times are the host's ms: chip time since power-on + the host time at power-on.
 //
@@ -86,6 +88,7 @@ let rxQueue = []; // host -> Pico bytes (Buffers) not taken by the USB stack yet
 let ctlBuf = '';
 let events = []; // [ms, pinName, level] sorted by time
 let targetMs = +args.t0;
+let cutAfter = -1; // flash programs left before a requested power cut
 let wake = null;
 
 function send(line) {
@@ -112,8 +115,9 @@ readLoop(+args.cin, (data) => {
     const f = line.trim().split(/\s+/);
     if (f[0] === 'T') targetMs = Math.max(targetMs, +f[1]);
     else if (f[0] === 'E') addEvent(+f[1], f[2], +f[3]);
+    else if (f[0] === 'C') { cutAfter = +f[1]; log(`power cut armed: flash program ${cutAfter} from now`); }
   }
-}, () => process.exit(0)); // the host went away: power off
+}, () => process.kill(process.pid, 'SIGKILL')); // the host went away: power off
 readLoop(0, (data) => {
   rxQueue.push(data);
   serialActive();
@@ -216,6 +220,13 @@ function flashErase(addr, count) {
 
 function flashProgram(addr, data, count) {
   if (addr + count > FLASH_SIZE) count = Math.max(0, FLASH_SIZE - addr);
+  if (cutAfter >= 0 && cutAfter-- === 0) { // the power dies half way through this page
+    count >>= 1;
+    for (let i = 0; i < count; i++) flashImage[addr + i] &= mcu.readUint8(data + i);
+    fs.writeSync(flashFd, flashImage, addr, count, addr);
+    send('P');
+    process.kill(process.pid, 'SIGKILL'); // at once (process.exit can hang on a blocked tty read)
+  }
   for (let i = 0; i < count; i++) {
     const v = flashImage[addr + i] & mcu.readUint8(data + i); // NOR: bits only clear
     flashImage[addr + i] = v;
@@ -416,14 +427,16 @@ async function main() {
     const busy = run(limitNs, Math.min(targetNs, nextEventNs), nextEventNs);
     applyDueEvents();
     flushSerial();
+    // where the chip is: the host's wait_idle, and where a power cut leaves
+    // the line's pending inputs (all up to here were applied)
+    const now = hostMs();
+    if (now !== lastIdle) {
+      send(`I ${now}`);
+      lastIdle = now;
+    }
     if (busy || resetKind !== null || (events.length && events[0][0] <= hostMs())) {
       await new Promise((r) => setImmediate(r)); // let the host's bytes in
       continue;
-    }
-    const now = hostMs();
-    if (now !== lastIdle && clock.nanos >= targetNs) {
-      send(`I ${now}`);
-      lastIdle = now;
     }
     if (serialOut.length) await new Promise((r) => setTimeout(r, 2));
     else await new Promise((r) => { wake = r; });
