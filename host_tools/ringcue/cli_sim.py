@@ -126,13 +126,13 @@ def _check_pico(firmware, bootrom, name, fresh):
     from .sim import vpico
     from .sim.daemon import board_dir
 
-    try:
-        vpico.node_exe()
-        vpico.runner()
+    try:  # the files the user named first, then what to install
         vpico.bootrom_file(bootrom)
         fw = vpico.firmware_file(firmware)
         if fw is None and (fresh or vpico.flash_blank(board_dir(name) / vpico.FLASH_FILE)):
             raise vpico.PicoUnavailable(vpico.NO_FIRMWARE)
+        vpico.node_exe()
+        vpico.runner()
     except vpico.PicoUnavailable as e:
         raise UserError(str(e)) from None
 
