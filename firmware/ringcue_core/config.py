@@ -10,9 +10,31 @@ DEFAULTS = {
     "buzzer": True,
 }
 
+def _name_ok(v):
+    """At most 32 characters of valid UTF-8 text, no control characters. A
+    lone surrogate is refused: MicroPython's json.loads turns an escaped
+    surrogate pair ("\\ud83d\\udcde", an emoji sent as ASCII) into bytes that
+    are no UTF-8, and the board's replies would carry them."""
+    if len(v) > 32:
+        return False
+    try:
+        b = v.encode()
+    except UnicodeError:  # CPython: a lone surrogate
+        return False
+    i = b.find(b"\xed")
+    while i >= 0:  # MicroPython: a surrogate encoded as 0xED 0xA0..0xBF
+        if i + 1 < len(b) and b[i + 1] >= 0xA0:
+            return False
+        i = b.find(b"\xed", i + 1)
+    for c in b:
+        if c < 32 or c == 127:
+            return False
+    return True
+
+
 # key: (type, check, help)
 _SCHEMA = {
-    "desk": (str, lambda v: len(v) <= 32, "a name of at most 32 characters"),
+    "desk": (str, _name_ok, "a name of at most 32 characters (no control characters)"),
     "profile": (str, lambda v: v in PROFILES, "one of: " + ", ".join(sorted(PROFILES))),
     "cue_ring": (int, lambda v: 1 <= v <= 9, "a ring number 1-9"),
     "alarm_after": (int, lambda v: 1 <= v <= 9, "a ring number 1-9"),
@@ -20,18 +42,16 @@ _SCHEMA = {
 }
 
 
-def describe(key):
-    return _SCHEMA[key][2]
-
-
 def keys():
     return sorted(_SCHEMA)
 
 
-def validate(d, base=None):
+def validate(d, base=None, change=False):
     """Merge dict d over base (default DEFAULTS). Returns (config, errors):
     config holds every key, with base values where d's were bad; errors is
-    a list of 'key: problem' strings (empty when all is well)."""
+    a list of 'key: problem' strings (empty when all is well). change: d is
+    a person's change (config set, flash --desk), which may not empty the
+    desk name ("" is what a board has before it gets one)."""
     cfg = dict(DEFAULTS if base is None else base)
     errors = []
     if not isinstance(d, dict):
@@ -43,6 +63,10 @@ def validate(d, base=None):
             errors.append("%s: unknown setting (known: %s)" % (k, ", ".join(keys())))
             continue
         typ, check, what = spec
+        if change and k == "desk" and v == "":
+            errors.append("desk: the name cannot be empty (reports would show this board "
+                          "under its id, apart from its calls so far); give a name")
+            continue
         ok = isinstance(v, typ) and (typ is bool or not isinstance(v, bool))
         if ok:
             try:

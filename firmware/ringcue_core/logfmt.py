@@ -33,7 +33,6 @@ REC_HANGUP = 3  # payload: call seq u32, talk_ms u32
 REC_TIME_SYNC = 4  # payload: unix_ms u64 (the wall clock at `ticks`)
 REC_CONFIG = 5  # payload: the new configuration as JSON
 REC_FAULT = 6  # payload: "code: message" utf-8
-REC_NAMES = ("", "boot", "call", "hangup", "time_sync", "config", "fault")
 
 # The wall clocks a time sync may carry (ms since 1970): 2020-01-01 up to
 # 2100-01-01. The board refuses others; the store ignores others it finds.

@@ -204,7 +204,9 @@ def event_line(ev_json):
 def request_line(rid, cmd, args=None):
     body = "RQ %d %s" % (rid, cmd)
     if args:
-        body += " " + json.dumps(args, separators=(",", ":"))
+        # UTF-8 as is: an escaped surrogate pair (json's default for an
+        # emoji) comes out of MicroPython's json.loads as bytes that are no UTF-8
+        body += " " + json.dumps(args, separators=(",", ":"), ensure_ascii=False)
     return seal(body)
 
 

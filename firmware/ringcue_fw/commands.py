@@ -136,7 +136,7 @@ class Commands:
     def do_config_set(self, args):
         """Merge, validate, save atomically, apply. Bad settings change nothing."""
         a = self.app
-        cfg, errors = cfgschema.validate(args, a.cfg)
+        cfg, errors = cfgschema.validate(args, a.cfg, change=True)
         if errors:
             raise CommandError(proto.ERR_BAD_ARGS, "; ".join(errors))
         store.write_json("/ringcue.json", cfg)

@@ -329,7 +329,7 @@ def config_set(settings, port):
     from ringcue_core import config as schema
 
     changes = _parse_settings(settings)
-    _, errors = schema.validate(changes)
+    _, errors = schema.validate(changes, change=True)
     if errors:
         raise UsageError("; ".join(errors))
     r = _call(port, "config_set", changes)

@@ -21,6 +21,22 @@ from ringcue_core import proto
 from .portlock import SPAWN_OR_OPEN
 
 
+def _text(line: bytes) -> str:
+    """A line from the board as text. A reply whose bytes are no UTF-8 (a
+    desk name an older host stored as an escaped surrogate pair) is checked
+    against its CRC as sent, then re-sealed with the bad bytes replaced, so
+    the board stays reachable and the name shows as U+FFFD."""
+    try:
+        return line.decode()
+    except UnicodeDecodeError:
+        pass
+    body, star, crc = line[:-9], line[-9:-8], line[-8:]
+    text = line.decode(errors="replace")
+    if star != b"*" or proto.crc_hex(body) != crc.decode(errors="replace").lower():
+        return text  # damaged on the way: the CRC check refuses it
+    return proto.seal(body.decode(errors="replace")).rstrip("\n")
+
+
 class BoardTimeout(TimeoutError):
     def __init__(self, what, partial=b""):
         super().__init__(f"no reply to {what} (is the ringcue firmware running?)")
@@ -136,7 +152,7 @@ class BoardClient:
         while True:
             while b"\n" in self._buf:
                 line, self._buf = self._buf.split(b"\n", 1)
-                yield line.decode(errors="replace").rstrip("\r")
+                yield _text(line.rstrip(b"\r"))
             left = deadline - time.monotonic()
             if left <= 0:
                 return

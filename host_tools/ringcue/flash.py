@@ -176,7 +176,7 @@ def merged_config(current_text: str | None, changes: dict) -> dict:
     except ValueError:
         current = {}
     base, _ = cfgschema.validate(current if isinstance(current, dict) else {})
-    cfg, errors = cfgschema.validate(changes, base)
+    cfg, errors = cfgschema.validate(changes, base, change=True)
     if errors:
         raise UserError("invalid configuration: " + "; ".join(errors))
     return cfg
@@ -237,7 +237,7 @@ def flash(port: str, board: str, config_changes: dict | None = None, progress=No
             dev.switch(cur, bid)  # /fw/current: one rename; old builds removed
         if config_changes:
             cfg = merged_config(st["config"], config_changes)
-            dev.put("/ringcue.json", json.dumps(cfg).encode())
+            dev.put("/ringcue.json", json.dumps(cfg, ensure_ascii=False).encode())
             res.config = cfg
         step("restarting the board")
         dev.soft_reset()
