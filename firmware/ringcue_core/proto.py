@@ -204,9 +204,11 @@ def event_line(ev_json):
 def request_line(rid, cmd, args=None):
     body = "RQ %d %s" % (rid, cmd)
     if args:
-        # UTF-8 as is: an escaped surrogate pair (json's default for an
-        # emoji) comes out of MicroPython's json.loads as bytes that are no UTF-8
-        body += " " + json.dumps(args, separators=(",", ":"), ensure_ascii=False)
+        # UTF-8 as is: an escaped surrogate pair (CPython json's default for
+        # an emoji) comes out of MicroPython's json.loads as bytes that are no
+        # UTF-8. Host only: MicroPython's json has no ensure_ascii (nor needs it)
+        body += " " + json.dumps(args, separators=(",", ":"),
+                                 ensure_ascii=False)  # type: ignore[call-overload]
     return seal(body)
 
 
