@@ -51,9 +51,10 @@ class ProtocolError(Exception):
 
 
 def crc_hex(data):
-    if isinstance(data, str):
-        data = data.encode()
-    return "%08x" % (crc32(data) & 0xFFFFFFFF)
+    try:  # MicroPython: a str is a buffer, no copy of a 1 KB reply needed
+        return "%08x" % (crc32(data) & 0xFFFFFFFF)
+    except TypeError:  # CPython
+        return "%08x" % (crc32(data.encode()) & 0xFFFFFFFF)
 
 
 def seal(body):
@@ -188,7 +189,15 @@ def parse_request(line):
 
 
 def reply_ok(rid, result):
-    return seal("RS %s ok %s" % (rid, json.dumps(result)))
+    # seal(), with one copy of the JSON text fewer: a status reply is ~1 KB,
+    # which a board near its heap's limit must find in one piece
+    head = "RS %s ok " % rid
+    js = json.dumps(result)
+    try:  # MicroPython: a str is a buffer
+        c = crc32(js, crc32(head))
+    except TypeError:  # CPython
+        c = crc32(js.encode(), crc32(head.encode()))
+    return "%s%s*%08x\n" % (head, js, c & 0xFFFFFFFF)
 
 
 def reply_err(rid, code, msg):

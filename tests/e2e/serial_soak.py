@@ -119,7 +119,7 @@ def soak(vb, n_lines: int, seed: int = 13, sample_every: int = 1000, per_batch: 
                     if isinstance(res, dict) and "bytes" in res and "crc" in res:
                         skip = res["bytes"]
                     if rid is not None and rid >= 900_000_000:
-                        assert isinstance(res, dict), f"status failed: {res}"
+                        assert isinstance(res, dict), f"status failed at line {sent}: {res}"
                         mem.append((sent, res["mem_alloc"]))
             if progress:
                 progress(batch + 1, batches)
