@@ -158,6 +158,17 @@ def test_the_simulator_commands_say_in_one_line_what_to_install(nosim, args):
     assert proc.stderr.strip().splitlines() == [SIM_MISSING]
 
 
+@pytest.mark.parametrize("args", [("sim", "start", "--board", "pico", "--background"),
+                                  ("sim", "setup-pico")])
+def test_the_emulated_pico_says_in_one_line_where_it_runs(nosim, args):
+    run, _, _ = nosim
+    proc = run(*args, ok=False)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        "ringcue: the emulated Pico runs behind a pseudo-terminal: Linux and macOS only "
+        "(on Windows: inside WSL)"]
+
+
 def test_a_manager_reports_on_a_store_with_time_zones_from_tzdata(nosim):
     run, python, tmp = nosim
     proc = python("import zoneinfo; print(zoneinfo.TZPATH); "

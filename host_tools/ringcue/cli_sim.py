@@ -123,6 +123,9 @@ def start(name, speed, baud, heap, flash_kb, fresh, background, kind, firmware, 
 def _check_pico(firmware, bootrom, name, fresh):
     """Everything the emulated Pico needs, checked before a daemon starts:
     one `ringcue:` line naming what is missing."""
+    from .paths import require_pty
+
+    require_pty("the emulated Pico")
     from .sim import vpico
     from .sim.daemon import board_dir
 
@@ -142,6 +145,9 @@ def setup_pico():
     """Install the RP2040 emulator (npm package rp2040js, pinned) for
     `ringcue sim start --board pico`, into ringcue's state folder. Needs
     Node.js 18+ and npm. A source checkout's `make setup` does it too."""
+    from .paths import require_pty
+
+    require_pty("the emulated Pico")
     from .sim import vpico
 
     click.echo("installing rp2040js with npm ...")

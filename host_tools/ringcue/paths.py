@@ -74,6 +74,17 @@ def require_simulator() -> None:
     micropython_exe()
 
 
+def require_pty(what: str) -> None:
+    """Virtual boards sit behind a pseudo-terminal (pty, termios): say so in
+    one line where there is none (Windows), before importing them."""
+    try:
+        import pty  # noqa: F401
+        import termios  # noqa: F401
+    except ImportError:
+        raise UserError(f"{what} runs behind a pseudo-terminal: Linux and macOS only "
+                        "(on Windows: inside WSL)") from None
+
+
 def mp_env(*extra_paths: Path) -> dict:
     """Environment for running firmware code in the unix port."""
     env = dict(os.environ)
