@@ -90,3 +90,10 @@ def test_help_teaches():
     assert code == 0
     for word in ("Example:", "--profile", "universal", "uk =", "--runtime"):
         assert word in out
+
+
+def test_help_examples_name_traces_that_exist():
+    code, out = run("replay", "--help")
+    root = Path(__file__).parent.parent
+    named = [w for w in out.split() if w.endswith(".trace") and "/" in w]
+    assert named and all((root / w).is_file() for w in named), named
