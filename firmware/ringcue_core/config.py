@@ -53,14 +53,18 @@ def validate(d, base=None, change=False):
     a person's change (config set, flash --desk), which may not empty the
     desk name ("" is what a board has before it gets one)."""
     cfg = dict(DEFAULTS if base is None else base)
-    errors = []
+    errors = []  # type: list[str]
     if not isinstance(d, dict):
         return cfg, ["config must be a JSON object"]
+    more = 0  # problems past the first 4 (a hostile file: those say enough)
     for k in d:
         v = d[k]
         spec = _SCHEMA.get(k)
         if spec is None:
-            errors.append("%s: unknown setting (known: %s)" % (k, ", ".join(keys())))
+            if len(errors) < 4:
+                errors.append("%s: unknown setting (known: %s)" % (k[:32], ", ".join(keys())))
+            else:
+                more += 1
             continue
         typ, check, what = spec
         if change and k == "desk" and v == "":
@@ -74,9 +78,14 @@ def validate(d, base=None, change=False):
             except Exception:
                 ok = False
         if not ok:
-            errors.append("%s: %r is not valid, expected %s" % (k, v, what))
+            if len(errors) < 4:
+                errors.append("%s: %s is not valid, expected %s" % (k, repr(v)[:40], what))
+            else:
+                more += 1
         else:
             cfg[k] = v
+    if more:
+        errors.append("and %d more" % more)
     if not errors and cfg["alarm_after"] < cfg["cue_ring"]:
         errors.append("alarm_after: %d is before cue_ring %d" % (cfg["alarm_after"], cfg["cue_ring"]))
         cfg["alarm_after"] = DEFAULTS["alarm_after"]

@@ -17,7 +17,6 @@ import time
 import micropython
 
 from ringcue_core import VERSION
-from ringcue_core import config as cfgschema
 from ringcue_core import detector as D
 from ringcue_core import proto
 from ringcue_core.capture import EdgeCapture
@@ -81,19 +80,9 @@ class App:
 
     # ---- configuration ------------------------------------------------
     def load_config(self):
-        raw, err = store.read_json(CONFIG_PATH)
-        self.config_source = "file"
-        errors = [err] if err else []
-        if raw is None and not err:
-            self.config_source = "defaults"
-            raw = {}
-        cfg, bad = cfgschema.validate(raw if raw is not None else {})
-        errors += bad
-        if errors:
-            self.config_source = "defaults" if err else "file+defaults"
-            self.fault("config", "; ".join(errors))
-        self.cfg = cfg
-        self.config_errors = errors
+        self.cfg, self.config_source, self.config_errors = store.load_config(CONFIG_PATH)
+        if self.config_errors:
+            self.fault("config", "; ".join(self.config_errors))
 
     def new_detector(self):
         c = self.cfg

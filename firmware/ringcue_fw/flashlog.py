@@ -39,15 +39,8 @@ except ImportError:
 FLUSH_MS = const(2000)
 BATCH = const(8)
 _CHUNK = const(512)
-_MAGIC = b"\xa5"  # logfmt.MAGIC: where a record may start
-
-
-def _incomplete(buf, off):
-    """True if buf[off:] may be the start of a record that is not all there."""
-    n = len(buf) - off
-    if n < logfmt.HEADER + logfmt.TRAILER:
-        return buf[off] == logfmt.MAGIC
-    return buf[off] == logfmt.MAGIC and logfmt.HEADER + buf[off + 2] + logfmt.TRAILER > n
+# (No more module-level names here than needed: each one is interned on the
+# board, and the interned names sit near a 7 KB step of the heap.)
 
 
 def _records(path):
@@ -78,12 +71,15 @@ def _records(path):
                     yield r, buf[off:r[6]]
                     off = r[6]
                     continue
-                if not eof and _incomplete(buf, off):
-                    break  # the rest of it comes with the next chunk
+                n = len(buf) - off
+                if not eof and buf[off] == logfmt.MAGIC and (
+                        n < logfmt.HEADER + logfmt.TRAILER
+                        or logfmt.HEADER + buf[off + 2] + logfmt.TRAILER > n):
+                    break  # a record not all there: the rest comes with the next chunk
                 if not bad:
                     bad = True
                     yield None, None
-                nxt = buf.find(_MAGIC, off + 1)
+                nxt = buf.find(b"\xa5", off + 1)  # logfmt.MAGIC: where a record may start
                 off = nxt if nxt >= 0 else len(buf)
             buf = buf[off:]
             if eof:
@@ -107,7 +103,6 @@ class FlashLog:
         self.calls = 0  # call records in the log
         self.committed = 0  # the last committed record's seq (the high-water mark)
         self.lost = 0  # committed records found unreadable at boot
-        self.lost_note = ""
         try:
             os.mkdir(root)
         except OSError:
@@ -132,9 +127,6 @@ class FlashLog:
     def _path(self, first):
         return "%s/%08d.seg" % (self.root, first)
 
-    def _hwm_path(self):
-        return self.root + "/committed.json"
-
     def _recover(self):
         last = None  # the newest readable record
         for first in self._segs:
@@ -155,20 +147,21 @@ class FlashLog:
         if last is not None:
             self.prev = logfmt.link(last)
             self.next_seq = logfmt.parse_one(last, 0)[1] + 1
-        mark, err = store.read_json(self._hwm_path())
+        note = ""
+        mark, err = store.read_json(self.root + "/committed.json")
         hwm = mark.get("seq") if isinstance(mark, dict) else None
         if not isinstance(hwm, int) or hwm < 0:
             hwm = 0
             if err or mark is not None:
-                self.lost_note = "log: high-water mark unreadable"
+                note = "log: high-water mark unreadable"
         self.committed = max(hwm, self.next_seq - 1)
         if hwm >= self.next_seq:  # committed records that are gone
             self.lost = hwm - self.next_seq + 1
-            self.lost_note = "log: records %d..%d lost (unreadable at boot: corrupt, " \
+            note = "log: records %d..%d lost (unreadable at boot: corrupt, " \
                 "truncated or deleted)" % (self.next_seq, hwm)
             self.next_seq = hwm + 1  # their numbers are never used again
-        if self.lost_note:
-            self.append(logfmt.REC_FAULT, now_ms(), self.lost_note.encode())
+        if note:
+            self.append(logfmt.REC_FAULT, now_ms(), note.encode())
 
     # ---- writing ------------------------------------------------------------
     def append(self, rtype, ticks, payload):
@@ -205,7 +198,7 @@ class FlashLog:
             self.writes += 1
             self.bytes_written += n
             self.committed = logfmt.parse_one(take[-1], 0)[1]
-            store.write_json(self._hwm_path(), {"seq": self.committed})
+            store.write_json(self.root + "/committed.json", {"seq": self.committed})
         self.pending_since = None
 
     def _new_segment(self):

@@ -3,6 +3,8 @@
 #   micropython image_edit.py <flash.img> truncate <path> <bytes to keep>
 #   micropython image_edit.py <flash.img> remove <path>
 #   micropython image_edit.py <flash.img> size <path>
+#   micropython image_edit.py <flash.img> write <path> <host file>   (replaces it)
+#   micropython image_edit.py <flash.img> mkdir <path> [<file in it> ...]
 import os
 import sys
 
@@ -49,5 +51,13 @@ if op == "truncate":
         f.write(data[:int(sys.argv[4])])
 elif op == "remove":
     os.remove(p)
-print(os.stat(p)[6] if op != "remove" else 0)
+elif op == "write":
+    with open(sys.argv[4], "rb") as src, open(p, "wb") as f:
+        f.write(src.read())
+elif op == "mkdir":
+    os.mkdir(p)
+    for name in sys.argv[4:]:
+        with open(p + "/" + name, "w") as f:
+            f.write("x")
+print(os.stat(p)[6] if op not in ("remove", "mkdir") else 0)
 vfs.umount("/i")
