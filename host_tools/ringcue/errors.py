@@ -53,6 +53,8 @@ def run(command, prog_name: str = "ringcue") -> None:
     except BrokenPipeError:
         code = 1  # the reader left (`| head`); nothing more to say
     except SystemExit as e:
+        if isinstance(e.code, str):  # SystemExit("message"): say it our way
+            _say(e.code)
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     except sqlite3.DatabaseError as e:  # a store damaged outside ringcue
         _say(f"the store cannot be read ({e}); it may be damaged")
