@@ -42,6 +42,8 @@ PICO_TESTS = {
     "test_mpremote_still_reaches_the_repl_and_files",
     "test_repl_session_keeps_the_watchdog_fed_for_a_window_then_it_resets",
     "test_without_the_firmware_the_watchdog_bites_at_the_repl",
+    "test_one_ctrl_c_is_a_byte_two_reach_the_repl",
+    "test_stock_mpremote_still_gets_the_raw_repl",
 }
 PICO_CANNOT: dict[str, str] = {}
 
