@@ -266,11 +266,14 @@ def confirm(port: str, build: str | None, timeout: float = 10.0) -> dict:
             with BoardClient.open(port) as b:
                 b._id = random.randrange(1 << 24, 1 << 30)
                 ids = set()
-                ask = 0.0
+                ask, every = 0.0, 0.1
                 while time.monotonic() < deadline:
                     if time.monotonic() >= ask:
                         ids.add(b.send("hello"))
-                        ask = time.monotonic() + 0.1
+                        # less and less often: a slow board answers every
+                        # request queued while it booted before any later one
+                        ask = time.monotonic() + every
+                        every = min(every * 1.5, 1.0)
                     for line in b._lines(min(ask, deadline)):
                         try:
                             parsed = proto.parse_board_line(line)
