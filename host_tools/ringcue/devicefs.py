@@ -662,8 +662,8 @@ class DeviceFS:
         """Leave raw REPL and soft-reset, so boot.py/main.py run."""
         try:
             self.t.exit_raw_repl()
-            self._ready = False
             self.t.serial.write(b"\x04")
+            self._ready = False  # only now: Ctrl-C before this still puts it back
         except Exception as e:
             raise UserError(f"could not reset the board on {self.port}: {e}") from None
 

@@ -297,7 +297,7 @@ def test_ctrl_c_in_flash_restarts_the_board_on_the_way_out(tmp_path, firmware_im
         p = _flash_until(vb.port, v2_files[0], point, "int")
         assert p.returncode != 0 or point[0] == "step restarting"
         # no ringcue command: the flasher put the board back to work itself
-        hello = confirm(vb.port, None, timeout=10)
+        hello = confirm(vb.port, None, timeout=20)
         assert hello["build"] in (firmware_image[1], v2_files[1])
 
 
