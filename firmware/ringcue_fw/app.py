@@ -192,11 +192,17 @@ class App:
             if not n:
                 await asyncio.sleep_ms(50)  # stdin closed (no host): idle
                 continue
-            self._byte(parser, b1[0])
+            c = b1[0]
+            parser.feed_byte(c)
+            if c < 14 or self._intr_t is not None:  # Ctrl-C watch: control bytes only
+                self._ctl_byte(c)
             # one line at a time: a burst of lines waits in the port's buffer,
             # not in our heap
             while not parser.has_line() and poll.poll(0) and sys.stdin.buffer.readinto(b1):
-                self._byte(parser, b1[0])
+                c = b1[0]
+                parser.feed_byte(c)
+                if c < 14 or self._intr_t is not None:
+                    self._ctl_byte(c)
             while True:
                 line = parser.maybe_next()
                 if line is None:
@@ -207,12 +213,11 @@ class App:
                     cmds.binary = None
                 await asyncio.sleep_ms(0)
 
-    def _byte(self, parser, c):
-        """One byte from the host: to the request parser, and watched for a
-        deliberate interrupt (Ctrl-C, then Ctrl-C or Ctrl-A..E within
-        _INTR_WINDOW_MS; CR/LF may come between). Then leave for the REPL
-        as Ctrl-C would, handing it the control byte that followed."""
-        parser.feed_byte(c)
+    def _ctl_byte(self, c):
+        """A control byte from the host (or any byte after a Ctrl-C),
+        watched for a deliberate interrupt (Ctrl-C, then Ctrl-C or Ctrl-A..E
+        within _INTR_WINDOW_MS; CR/LF may come between). Then leave for the
+        REPL as Ctrl-C would, handing it the control byte that followed."""
         t = self._intr_t
         if c == 3:
             if t is not None and tdiff(time.ticks_ms(), t) <= _INTR_WINDOW_MS:
@@ -326,7 +331,7 @@ def main(board, build=""):
     if app.config_errors:
         app.log_record(logfmt.REC_FAULT, ("config: " + "; ".join(app.config_errors)).encode())
     try:
-        hal.ctrl_c_interrupts(False)  # a stray 0x03 is a byte now (_byte)
+        hal.ctrl_c_interrupts(False)  # a stray 0x03 is a byte now (_ctl_byte)
         asyncio.run(app.main())
     except (KeyboardInterrupt, SystemExit):
         # Off to the REPL (a technician, mpremote, `ringcue flash`): nobody
