@@ -14,4 +14,4 @@ NAME = "sim"
 def make():
     return PinBoard(NAME, ring="RING", hook="HOOK", led="LED", buzzer="BUZZER",
                     ring_active=0, hook_active=0, led_active=1, wdt_ms=8000,
-                    kbd_intr=simhw.kbd_intr, repl_input=simhw.repl_input)
+                    kbd_intr=simhw.kbd_intr)

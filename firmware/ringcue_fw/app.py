@@ -220,18 +220,17 @@ class App:
         REPL as Ctrl-C would, handing it the control byte that followed."""
         t = self._intr_t
         if c == 3:
-            if t is not None and tdiff(time.ticks_ms(), t) <= _INTR_WINDOW_MS:
-                self._leave_for_repl(b"")
             self._intr_t = time.ticks_ms()
-        elif t is not None and c != 10 and c != 13:
+            if t is None or tdiff(self._intr_t, t) > _INTR_WINDOW_MS:
+                return
+            c = 0  # Ctrl-C twice: nothing more for the REPL
+        elif t is None or c == 10 or c == 13:
+            return
+        else:
             self._intr_t = None
-            if 0 < c <= 5 and tdiff(time.ticks_ms(), t) <= _INTR_WINDOW_MS:
-                self._leave_for_repl(bytes((c,)))
-
-    def _leave_for_repl(self, keys):
-        self.hal.ctrl_c_interrupts(True)
-        if keys:
-            self.hal.repl_input(keys)
+            if not (0 < c <= 5 and tdiff(time.ticks_ms(), t) <= _INTR_WINDOW_MS):
+                return
+        self.hal.kbd_intr(3, bytes((c,)) if c else None)
         raise KeyboardInterrupt
 
     async def _logger(self):
@@ -331,7 +330,7 @@ def main(board, build=""):
     if app.config_errors:
         app.log_record(logfmt.REC_FAULT, ("config: " + "; ".join(app.config_errors)).encode())
     try:
-        hal.ctrl_c_interrupts(False)  # a stray 0x03 is a byte now (_ctl_byte)
+        hal.kbd_intr(-1)  # a stray 0x03 is a byte now (App._ctl_byte)
         asyncio.run(app.main())
     except (KeyboardInterrupt, SystemExit):
         # Off to the REPL (a technician, mpremote, `ringcue flash`): nobody
@@ -340,7 +339,7 @@ def main(board, build=""):
         hal.wdt_keep_fed(_MAINTENANCE_MS)
         raise
     finally:
-        hal.ctrl_c_interrupts(True)  # the REPL's Ctrl-C, whatever ended us
+        hal.kbd_intr(3)  # the REPL's Ctrl-C, whatever ended us
         hal.led(0)
         hal.buzzer(0)
         asyncio.new_event_loop()

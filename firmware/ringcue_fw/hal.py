@@ -15,12 +15,13 @@ _feeder = None
 class PinBoard:
     def __init__(self, name, ring, hook=None, led=None, buzzer=None, ring_active=0,
                  hook_active=0, led_active=1, pull=Pin.PULL_UP, buzzer_hz=2700,
-                 wdt_ms=8000, wdt_running=None, timer_id=-1, kbd_intr=None, repl_input=None):
+                 wdt_ms=8000, wdt_running=None, timer_id=-1, kbd_intr=None):
         self.name = name
-        # how Ctrl-C and the REPL's input are reached (the virtual board
-        # passes its own: its interrupt char is a pty's)
-        self._kbd_intr = kbd_intr or micropython.kbd_intr
-        self._repl_input = repl_input or _dupterm_input
+        # kbd_intr(c, keys=None): micropython.kbd_intr(c), then `keys` for
+        # the REPL to read first (the virtual board passes its own: its
+        # interrupt char is a pty's). Few new names: the board's qstr pool
+        # sits just below a step (docs/hardware.md).
+        self.kbd_intr = kbd_intr or _kbd_intr
         self.has_hook = hook is not None
         self.wdt_ms = wdt_ms
         self._ring = Pin(ring, Pin.IN, pull)
@@ -77,13 +78,6 @@ class PinBoard:
     # Ctrl-C: while the firmware runs, 0x03 is an ordinary byte on stdin (a
     # stray one on a noisy line must not stop ring counting); app.py decides
     # what is a deliberate interrupt and hands the REPL what followed it.
-    def ctrl_c_interrupts(self, on):
-        self._kbd_intr(3 if on else -1)
-
-    def repl_input(self, data):
-        """Give the REPL `data` to read first, as if typed (the raw-REPL
-        entry byte the firmware read after a deliberate Ctrl-C)."""
-        self._repl_input(data)
 
     # watchdog: cannot be stopped once started, so the app starts it late.
     # On rp2 a soft reboot (Ctrl-D, mpremote, `ringcue flash`) does not stop
@@ -135,31 +129,10 @@ class PinBoard:
             t.deinit()  # the window is over: the watchdog will reset the board
 
 
-def _dupterm_input(data):
-    """Queue bytes for the REPL through os.dupterm (rp2 and esp32 have it): a
-    stream that gives them once, then nothing; what the REPL prints to it is
-    dropped. dupterm_notify moves them into stdin at once where a port reads
-    dupterm streams only when notified (esp32)."""
-    import io
-    import os
 
-    class _Once(io.IOBase):
-        def __init__(self, b):
-            self.b = b
+def _kbd_intr(c, keys=None):
+    micropython.kbd_intr(c)
+    if keys:
+        from .repl import feed  # loaded only when leaving for the REPL
 
-        def readinto(self, buf):
-            if not self.b:
-                return None
-            buf[0] = self.b[0]
-            self.b = self.b[1:]
-            return 1
-
-        def write(self, buf):
-            return len(buf)
-
-        def ioctl(self, op, arg):
-            return 1 if op == 3 and self.b else 0  # MP_STREAM_POLL: readable
-
-    os.dupterm(_Once(bytes(data)), 0)
-    if hasattr(os, "dupterm_notify"):
-        os.dupterm_notify(None)
+        feed(keys)

@@ -71,20 +71,18 @@ def send(line):
 _kbd_acked = True
 
 
-def kbd_intr(c):
+def kbd_intr(c, keys=None):
     """micropython.kbd_intr for the virtual board: the host switches the
     pty's interrupt char; wait until it has, so no byte after this call is
-    read the old way."""
+    read the old way. Then `keys` for the REPL to read first (what
+    os.dupterm gives on a board)."""
     global _kbd_acked
     _kbd_acked = False
     send("K %d" % c)
     while not _kbd_acked:
         _read_control(1000)
-
-
-def repl_input(data):
-    """Bytes the REPL reads first (what os.dupterm gives on a board)."""
-    send("J " + "".join("%02x" % b for b in data))
+    if keys:
+        send("J " + "".join("%02x" % b for b in keys))
 
 
 def _handle(line):
