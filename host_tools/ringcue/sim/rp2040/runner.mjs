@@ -36,8 +36,11 @@ const logFd = args.log ? fs.openSync(args.log, 'a') : 2;
 let logLines = 0;
 
 function log(msg) {
-  if (logLines++ < 2000) fs.writeSync(logFd, `${new Date().toISOString()} ${msg}\n`);
+  if (logLines++ < 2000 && !/SIO address/.test(msg)) fs.writeSync(logFd, `${new Date().toISOString()} ${msg}\n`);
 }
+// rp2040js prints some warnings with console.warn (e.g. the SIO's, on every
+// soft reset); stdout and stderr are the Pico's serial line: keep them off it
+for (const k of ['log', 'info', 'warn', 'error', 'debug']) console[k] = (...a) => log(a.join(' '));
 process.on('uncaughtException', (e) => {
   log(`fatal: ${e.stack || e}`);
   process.exit(70);
