@@ -92,6 +92,8 @@ def _pico_or_skip():
         if vpico.firmware_file() is None:
             raise vpico.PicoUnavailable(f"set {vpico.FIRMWARE_ENV} (.ci/run does)")
     except vpico.PicoUnavailable as e:
+        if os.environ.get("RINGCUE_REQUIRE_PICO"):  # .ci/run: the Pico tests must run
+            pytest.fail(f"emulated Pico unavailable: {e}")
         pytest.skip(f"emulated Pico unavailable: {e}")
     return vpico
 
