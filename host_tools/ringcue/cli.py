@@ -340,19 +340,15 @@ def config_set(settings, port):
 @click.argument("file", type=click.Path(path_type=Path))
 def validate(file):
     """Check a configuration FILE (JSON) without a board."""
-    import json as _json
+    # the board's own loader (it runs on CPython too): what it refuses at
+    # boot (too large, nested deep, not UTF-8, a bad setting) fails here
+    from ringcue_fw.store import load_config
 
-    from ringcue_core import config as schema
-
-    try:
-        data = _json.loads(Path(file).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{file}: no such file") from None
-    except ValueError as e:
-        raise UserError(f"{file}: not valid JSON ({e})") from None
-    cfg, errors = schema.validate(data)
-    if errors:  # the check failed, like a linter's: exit 1
-        raise UserError(f"{file}: " + "; ".join(errors))
+    if not Path(file).exists():
+        raise UsageError(f"{file}: no such file")
+    cfg, source, errors = load_config(str(file))
+    if errors:  # the check failed, like a linter's: exit 1 (file errors name the file)
+        raise UserError(("" if source == "defaults" else f"{file}: ") + "; ".join(errors))
     click.echo(f"{file}: valid ({', '.join(f'{k}={v!r}' for k, v in sorted(cfg.items()))})")
 
 
