@@ -142,13 +142,13 @@ def check_shape(text):
         elif b == 91 or b == 123:  # [ {
             depth += 1
             if depth > MAX_DEPTH:
-                raise ProtocolError(ERR_BAD_ARGS, "arguments nest deeper than %d" % MAX_DEPTH)
+                raise ProtocolError(ERR_BAD_ARGS, "JSON nests deeper than %d" % MAX_DEPTH)
         elif b == 93 or b == 125:  # ] }
             depth -= 1
         elif b == 44 or b == 58:  # , :
             values += 1
             if values >= MAX_VALUES:
-                raise ProtocolError(ERR_BAD_ARGS, "more than %d argument values" % MAX_VALUES)
+                raise ProtocolError(ERR_BAD_ARGS, "more than %d JSON values" % MAX_VALUES)
 
 
 def parse_request(line):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .errors import UsageError, UserError, describe_port_error
+from .errors import UsageError, UserError
 
 db_option = click.option("--db", type=click.Path(path_type=Path),
                          help="The SQLite store (default: $RINGCUE_DB or "
@@ -73,7 +73,7 @@ def pull(port, all_, db):
     from ringcue_core.proto import ProtocolError
 
     from .boardstate import open_running
-    from .client import BoardTimeout
+    from .client import BoardTimeout, port_error
     from .logs import pull as do_pull
     from .ports import all_ports, pick_port
     from .store import Store, default_path
@@ -116,7 +116,7 @@ def pull(port, all_, db):
                 failures.append(f"{p}: {e.format_message()}")
                 continue
             except OSError as e:
-                failures.append(describe_port_error(p, e))
+                failures.append(str(port_error(p, e)))
                 continue
             pulled += 1
             desk = escape(res.desk) if res.desk else "(no desk name)"

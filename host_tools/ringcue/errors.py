@@ -109,12 +109,3 @@ def describe_os_error(e: OSError) -> str:
     if name:
         return f"{name}: {reason[:1].lower() + reason[1:]}"
     return reason
-
-
-def describe_port_error(port: str, e: OSError) -> str:
-    """One line for a serial port that failed to open or went away, in the
-    user's terms rather than pyserial's (the mapping lives in the board-link
-    layer: client.port_error)."""
-    from .client import port_error
-
-    return str(port_error(port, e))

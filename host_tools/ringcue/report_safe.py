@@ -19,10 +19,6 @@ def csv_safe(value):
     return value
 
 
-def csv_safe_row(row):
-    return [csv_safe(v) for v in row]
-
-
 def csv_safe_rows(rows, text_columns):
     """csv_safe on the columns that can hold text from outside (desk names,
     board ids, profiles); the others are ringcue's own words and numbers.
@@ -31,7 +27,7 @@ def csv_safe_rows(rows, text_columns):
         for i in text_columns:
             v = row[i]
             if isinstance(v, str) and v.startswith(FORMULA_START):
-                yield csv_safe_row(row)
+                yield [csv_safe(v) if j in text_columns else v for j, v in enumerate(row)]
                 break
         else:
             yield row
