@@ -103,11 +103,7 @@ def main():
     try:
         from ringcue.sim import vpico
 
-        vpico.node_exe()
-        vpico.runner()
-        vpico.bootrom_file()
-        if vpico.firmware_file() is None:
-            raise vpico.PicoUnavailable(f"{vpico.FIRMWARE_ENV} is not set")
+        vpico.check_available()
         kinds.append("pico")
     except vpico.PicoUnavailable as e:
         console.print(f"[yellow]emulated Pico skipped: {e}[/yellow]")

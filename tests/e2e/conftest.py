@@ -86,11 +86,7 @@ def _pico_or_skip():
     from ringcue.sim import vpico
 
     try:
-        vpico.node_exe()
-        vpico.runner()
-        vpico.bootrom_file()
-        if vpico.firmware_file() is None:
-            raise vpico.PicoUnavailable(f"set {vpico.FIRMWARE_ENV} (.ci/run does)")
+        vpico.check_available()
     except vpico.PicoUnavailable as e:
         if os.environ.get("RINGCUE_REQUIRE_PICO"):  # .ci/run: the Pico tests must run
             pytest.fail(f"emulated Pico unavailable: {e}")

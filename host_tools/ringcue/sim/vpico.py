@@ -153,6 +153,17 @@ def bootrom_file(path=None) -> Path:
     return p
 
 
+def check_available() -> None:
+    """Raise PicoUnavailable, saying what is missing, unless an emulated Pico
+    can start from this environment alone: Node.js, rp2040js, the boot ROM
+    and the firmware UF2 (tests and benchmarks ask this before they start one)."""
+    node_exe()
+    runner()
+    bootrom_file()
+    if firmware_file() is None:
+        raise PicoUnavailable(f"set {FIRMWARE_ENV} to MicroPython's RPI_PICO UF2")
+
+
 FLASH_FILE = "pico-flash.bin"  # in the board's folder (the unix board's is flash.img)
 NO_FIRMWARE = ("the emulated Pico's flash is blank: give MicroPython's RPI_PICO UF2 with "
                f"--firmware or set {FIRMWARE_ENV} (micropython.org/download/RPI_PICO)")
