@@ -36,7 +36,7 @@ test: setup
 # The firmware against the Pico's and the ESP32-C3's MicroPython stubs (also
 # part of `make test`; the stubs go to build/typings on first use).
 typecheck: setup
-	$(BIN)/python -m pytest -q tests/test_typecheck.py
+	$(BIN)/python -m pytest -q tests/firmware/test_typecheck.py
 
 bench: setup
 	$(BIN)/python bench/bench_core.py

@@ -19,9 +19,9 @@ sys.path[:0] = [str(ROOT / "firmware")]
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from ringcue import ringgen  # noqa: E402
-from ringcue.client import BoardClient  # noqa: E402
-from ringcue.flash import flash  # noqa: E402
+from ringcue.sim import ringgen  # noqa: E402
+from ringcue.board.client import BoardClient  # noqa: E402
+from ringcue.board.flash import flash  # noqa: E402
 from ringcue.sim.vboard import VirtualBoard  # noqa: E402
 from ringcue_core.profiles import get_profile  # noqa: E402
 from ringcue_core.replay import run as replay_run  # noqa: E402

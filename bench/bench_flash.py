@@ -15,7 +15,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from ringcue.flash import build_firmware, confirm, flash
+from ringcue.board.flash import build_firmware, confirm, flash
 from ringcue.sim.vboard import VirtualBoard
 
 BAUD = 115200

@@ -15,13 +15,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from ringcue import ringgen
-from ringcue.client import BoardClient
-from ringcue.devicefs import DeviceFS
-from ringcue.flash import flash
-from ringcue.logs import pull
+from ringcue.sim import ringgen
+from ringcue.board.client import BoardClient
+from ringcue.board.devicefs import DeviceFS
+from ringcue.board.flash import flash
+from ringcue.store.pull import pull
 from ringcue.sim.vboard import VirtualBoard
-from ringcue.store import Store
+from ringcue.store.sqlite import Store
 
 console = Console(width=110)
 BAUD = 115200

@@ -23,12 +23,12 @@ sys.path[:0] = [str(ROOT / "firmware")]
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from ringcue import ringgen  # noqa: E402
-from ringcue.client import BoardClient  # noqa: E402
-from ringcue.flash import flash  # noqa: E402
-from ringcue.logs import pull  # noqa: E402
+from ringcue.sim import ringgen  # noqa: E402
+from ringcue.board.client import BoardClient  # noqa: E402
+from ringcue.board.flash import flash  # noqa: E402
+from ringcue.store.pull import pull  # noqa: E402
 from ringcue.sim.vboard import VirtualBoard  # noqa: E402
-from ringcue.store import Store  # noqa: E402
+from ringcue.store.sqlite import Store  # noqa: E402
 
 console = Console(width=110)
 END_MS = 8500  # an unanswered call ends 8 s after its last ring, then some

@@ -21,8 +21,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from ringcue import fleetgen
-from ringcue.store import Store
+from ringcue.sim import fleetgen
+from ringcue.store.sqlite import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "build" / "bench-report"

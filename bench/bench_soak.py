@@ -20,7 +20,7 @@ sys.path[:0] = [str(ROOT / "firmware"), str(ROOT / "tests"), str(ROOT / "tests" 
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from ringcue.flash import flash  # noqa: E402
+from ringcue.board.flash import flash  # noqa: E402
 from ringcue.sim.vboard import VirtualBoard  # noqa: E402
 from serial_soak import expected_calls, soak  # noqa: E402
 from targets import TARGETS  # noqa: E402

@@ -3,7 +3,7 @@
 Each scenario is (name, trace text, profile, cue, alarm, expected) where
 expected is the exact list of JSON lines (`exact`), or for noisy traces the
 list of (rings, outcome) per call (`calls`). The same corpus runs under
-CPython and inside MicroPython (tests/test_corpus.py).
+CPython and inside MicroPython (tests/core/test_corpus.py).
 """
 
 from oracle import as_lines, expect_call

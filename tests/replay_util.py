@@ -32,7 +32,7 @@ def replay_micropython_batch(jobs, tmp_path, heapsize=None, mpy=False):
     cmd += [str(HERE / "mp" / "replay_batch.py"), str(manifest)]
     env = mp_env()
     if mpy:  # run the core as mpy-cross output, as boards do
-        from ringcue.mpy import compile_tree
+        from ringcue.board.mpy import compile_tree
         from ringcue.paths import FIRMWARE_DIR
 
         compile_tree(FIRMWARE_DIR, tmp_path / "mpy")

@@ -14,7 +14,7 @@ import random
 VALID_PULSES = 5  # the firmware rule: 5 pulses at regular spacing make a burst
 
 # Cadences from ring-signal.md section 2 (shared with `ringcue sim ring`).
-from ringcue.ringgen import CADENCES, RING_HZ  # noqa: E402
+from ringcue.sim.ringgen import CADENCES, RING_HZ  # noqa: E402
 
 # The country profile that knows each cadence (others: universal only).
 COUNTRY_PROFILE = {

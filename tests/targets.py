@@ -11,6 +11,7 @@ from pathlib import Path
 REPO_DIR = Path(__file__).resolve().parent.parent  # the source checkout under test
 BOARDS_DIR = REPO_DIR / "boards"
 FIRMWARE_DIR = REPO_DIR / "firmware"
+TESTS_DIR = REPO_DIR / "tests"  # traces/, mp/ and the shared helpers beside this file
 
 # Both stub packages depend on micropython-stdlib-stubs ~= 1.29.0; pin it too,
 # so a new post-release of either can't change the result under us.

@@ -31,7 +31,7 @@ def run(command, prog_name: str = "ringcue") -> None:
     import sqlite3
     import sys
 
-    from .verbose import verbose
+    from .board.verbose import verbose
 
     code = 0
     try:

@@ -31,7 +31,7 @@ FIRMWARE_PACKAGES = ("ringcue_core", "ringcue_fw")
 # site-packages): what MicroPython's path and mpy-cross's sources start from
 FIRMWARE_DIR = package_dir("ringcue_core").parent
 BOARDS_DIR = package_dir("ringcue_boards")
-MP_SCRIPTS_DIR = package_dir("ringcue") / "mp"
+MP_SCRIPTS_DIR = package_dir("ringcue") / "sim" / "mp"
 
 
 def boot_loader() -> bytes:

@@ -89,8 +89,8 @@ def wait_ready(dut, tries=10):
 
 def board_calls(port):
     """Every call record in a board's log, read with log_read (binary)."""
-    from ringcue.client import BoardClient
-    from ringcue.logs import parse_chunk
+    from ringcue.board.client import BoardClient
+    from ringcue.store.pull import parse_chunk
     from ringcue_core import logfmt
 
     out = []

@@ -21,7 +21,7 @@ import shutil
 
 import pytest
 
-from ringcue.flash import flash
+from ringcue.board.flash import flash
 from ringcue.sim.vboard import VirtualBoard
 
 _names = itertools.count(1)

@@ -12,8 +12,8 @@ import time
 
 import serial
 
-from ringcue import ringgen
-from ringcue.client import BoardClient
+from ringcue.sim import ringgen
+from ringcue.board.client import BoardClient
 from ringcue_core import proto
 
 # (rings, answered on ring) of the calls rung during the fuzz

@@ -76,7 +76,7 @@ def test_time_sync_and_selftest_answer(dut):
 
 def test_bad_config_file_falls_back_to_defaults(dut, port):
     """A corrupt /ringcue.json never crash-loops the board: defaults, reported."""
-    from ringcue.devicefs import DeviceFS
+    from ringcue.board.devicefs import DeviceFS
 
     with dut.serial.disable_redirect_thread():  # mpremote's transport needs the port
         dut.serial.proc.close()

@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from board_helpers import board_calls
-from ringcue.client import BoardClient
+from ringcue.board.client import BoardClient
 from ringcue.sim.vboard import VirtualBoard
 from ringcue_core.trace import parse
 from targets import REPO_DIR, TARGETS

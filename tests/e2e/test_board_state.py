@@ -14,13 +14,13 @@ import pytest
 import serial
 
 from board_helpers import board_calls
-from ringcue.boardstate import open_running, probe
-from ringcue.client import (BoardClient, BoardTimeout, NoFirmware, NotAnswering, PortBusy,
+from ringcue.board.status import open_running, probe
+from ringcue.board.client import (BoardClient, BoardTimeout, NoFirmware, NotAnswering, PortBusy,
                             PortMissing, port_error)
-from ringcue.devicefs import DeviceFS
+from ringcue.board.devicefs import DeviceFS
 from targets import REPO_DIR
 from ringcue.sim.vboard import VirtualBoard
-from ringcue.watch import monitor as watch
+from ringcue.board.watch import monitor as watch
 from ringcue_core.trace import parse
 
 BIN = Path(sys.executable).parent
@@ -225,7 +225,7 @@ def test_monitor_cli_with_a_pulled_cable_has_no_traceback(tmp_path, firmware_ima
 
 _FLASHER = """
 import json, sys
-from ringcue.flash import flash
+from ringcue.board.flash import flash
 files = {k: bytes.fromhex(v) for k, v in json.load(open(sys.argv[2])).items()}
 say = lambda *a: print(*a, flush=True)
 flash(sys.argv[1], "sim", files=files, step=lambda m: say("step", m),
@@ -243,7 +243,7 @@ KILL_POINTS = [("step connecting", 0.0), ("step connecting", 0.05), ("step insta
 def v2_files(tmp_path_factory):
     import json
 
-    from ringcue.flash import build_firmware, build_id
+    from ringcue.board.flash import build_firmware, build_id
 
     files = build_firmware("sim", variant="killed/")
     path = tmp_path_factory.mktemp("v2") / "files.json"
@@ -292,7 +292,7 @@ def test_ctrl_c_in_flash_restarts_the_board_on_the_way_out(tmp_path, firmware_im
                                                            point):
     import shutil
 
-    from ringcue.flash import confirm
+    from ringcue.board.flash import confirm
 
     shutil.copy(firmware_image[0], tmp_path / "flash.img")
     with VirtualBoard(tmp_path, name="ctrlc") as vb:
@@ -314,7 +314,7 @@ def test_logs_pull_restarts_a_stopped_firmware(vboard, tmp_path):
 
 
 def test_selftest_says_when_the_board_restarts_and_goes_on(vboard):
-    from ringcue.watch import selftest
+    from ringcue.board.watch import selftest
 
     rows, notices = [], []
 

@@ -1,6 +1,6 @@
 """Hostile /ringcue.json on the virtual board (issue #13): the firmware boots
 on its defaults, counts rings, says what is wrong (status, info, the log), and
-`config set` repairs it. (tests/test_config_hostile.py runs 60 files through
+`config set` repairs it. (tests/firmware/test_config_hostile.py runs 60 files through
 the same loader inside MicroPython at a 96 KB heap.) At the Pico's budget: at
 the ESP32-C3's 128 KB the board boots and counts here too, but a status
 reply after the call can fail with `out of memory` (a fragmented heap with
@@ -11,8 +11,8 @@ import subprocess
 import pytest
 
 from board_helpers import board_calls
-from ringcue import ringgen
-from ringcue.client import BoardClient
+from ringcue.sim import ringgen
+from ringcue.board.client import BoardClient
 from ringcue.paths import micropython_exe, mp_env
 from ringcue.sim.vboard import VirtualBoard
 from targets import REPO_DIR

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from ringcue import ringgen
-from ringcue.client import BoardClient
-from ringcue.flash import flash
-from ringcue.logs import pull
-from ringcue.store import Store
+from ringcue.sim import ringgen
+from ringcue.board.client import BoardClient
+from ringcue.board.flash import flash
+from ringcue.store.pull import pull
+from ringcue.store.sqlite import Store
 from ringcue_core import proto
 
 RINGCUE = str(Path(sys.executable).parent / "ringcue")

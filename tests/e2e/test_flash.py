@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from ringcue.client import BoardClient
-from ringcue.devicefs import DeviceFS, sha256
+from ringcue.board.client import BoardClient
+from ringcue.board.devicefs import DeviceFS, sha256
 from ringcue.errors import UserError
-from ringcue.flash import build_firmware, build_id, check_device, confirm, flash
+from ringcue.board.flash import build_firmware, build_id, check_device, confirm, flash
 from ringcue.sim.vboard import VirtualBoard
 
 
@@ -169,7 +169,7 @@ def test_a_corrupted_upload_is_caught_and_the_old_build_kept(
     nothing is switched, the board boots its old build."""
     if real_port:
         pytest.skip("virtual boards only")
-    import ringcue.devicefs as devicefs
+    import ringcue.board.devicefs as devicefs
 
     real = devicefs.compress_blocks
 

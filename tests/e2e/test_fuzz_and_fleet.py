@@ -6,8 +6,8 @@ import time
 
 import serial
 
-from ringcue import ringgen
-from ringcue.client import BoardClient
+from ringcue.sim import ringgen
+from ringcue.board.client import BoardClient
 from ringcue.sim.vboard import VirtualBoard
 from ringcue_core import proto
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from board_helpers import board_calls, rq, wait_ready
-from ringcue.client import BoardClient
+from ringcue.board.client import BoardClient
 from ringcue_core.trace import parse
 from targets import REPO_DIR
 

@@ -7,11 +7,11 @@ import shutil
 import pytest
 
 from board_helpers import board_calls
-from ringcue import ringgen
-from ringcue.client import BoardClient
-from ringcue.logs import pull
+from ringcue.sim import ringgen
+from ringcue.board.client import BoardClient
+from ringcue.store.pull import pull
 from ringcue.sim.vboard import VirtualBoard
-from ringcue.store import Store
+from ringcue.store.sqlite import Store
 
 END_MS = 8000  # universal profile: silence that ends an unanswered call
 FLUSH_MS = 2000  # the firmware commits a record within this

@@ -1,7 +1,7 @@
 """The log tampered with on a virtual board's flash image (issue #13): a
 flipped byte in a committed record and a segment cut inside its last record,
 the board restarted, a call rung: the next pull reports both, stores neither,
-and the board never reuses their numbers. (tests/test_log_tamper.py covers
+and the board never reuses their numbers. (tests/firmware/test_log_tamper.py covers
 every byte, cut and deletion; this runs the whole way through the firmware.)"""
 
 import shutil
@@ -9,13 +9,13 @@ import subprocess
 
 import pytest
 
-from ringcue import ringgen
-from ringcue.client import BoardClient
-from ringcue.logs import parse_chunk, pull
+from ringcue.sim import ringgen
+from ringcue.board.client import BoardClient
+from ringcue.store.pull import parse_chunk, pull
 from ringcue.paths import micropython_exe, mp_env
 from targets import REPO_DIR
 from ringcue.sim.vboard import VirtualBoard
-from ringcue.store import Store
+from ringcue.store.sqlite import Store
 
 END_MS = 8000 + 2000 + 200  # an unanswered call ends, and its record is flushed
 

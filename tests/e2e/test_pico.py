@@ -11,9 +11,9 @@ import shutil
 import pytest
 
 from board_helpers import board_calls, rq, wait_ready
-from ringcue import ringgen
-from ringcue.client import BoardClient
-from ringcue.flash import build_firmware, flash
+from ringcue.sim import ringgen
+from ringcue.board.client import BoardClient
+from ringcue.board.flash import build_firmware, flash
 
 GRACE_MS = 30_000  # ringcue_fw.app._BOOT_GRACE_MS: the watchdog starts after it
 WDT_MS = 8000  # boards/pico: the watchdog's timeout

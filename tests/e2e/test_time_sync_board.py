@@ -5,9 +5,9 @@ unpullable (OverflowError on every pull)."""
 import pytest
 
 from board_helpers import board_calls  # noqa: F401  (the e2e helpers' path)
-from ringcue.client import BoardClient
-from ringcue.logs import pull
-from ringcue.store import Store
+from ringcue.board.client import BoardClient
+from ringcue.store.pull import pull
+from ringcue.store.sqlite import Store
 from ringcue_core import logfmt, proto
 
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from ringcue.devicefs import DeviceFS
+from ringcue.board.devicefs import DeviceFS
 from ringcue.sim.vboard import VirtualBoard
 
 

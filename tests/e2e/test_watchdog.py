@@ -6,7 +6,7 @@ At the REPL nothing polls, so virtual time stands still there; a command
 that sleeps lets it run (and the board's machine.Timer callbacks with it),
 which is how these tests hold a REPL session open for minutes of virtual
 time. (That a soft reboot leaves the watchdog running is rp2 behaviour the
-virtual board does not model: tests/test_boards.py covers the HAL's side.)
+virtual board does not model: tests/boards/test_boards.py covers the HAL's side.)
 """
 
 from board_helpers import wait_ready

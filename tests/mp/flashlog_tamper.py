@@ -6,7 +6,7 @@
 # (a new FlashLog over the changed flash) or keeps running (the same one),
 # logs one more call, and answers the host's next pull. Prints one JSON line
 # per trial with the log_read answers the pull gets ({from_seq: [hex, reply]});
-# tests/test_log_tamper.py runs the host's real pull over them.
+# tests/firmware/test_log_tamper.py runs the host's real pull over them.
 import json
 import os
 import sys

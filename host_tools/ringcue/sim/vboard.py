@@ -29,7 +29,7 @@ import tty
 from pathlib import Path
 
 from ..paths import micropython_exe
-from ..portlock import SPAWN_OR_OPEN
+from ..board.portlock import SPAWN_OR_OPEN
 
 MP_DIR = Path(__file__).resolve().parent / "mp"
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n>"

@@ -1,0 +1,5 @@
+"""`python -m ringcue`: the same as the `ringcue` command."""
+
+from .cli.main import main
+
+main()

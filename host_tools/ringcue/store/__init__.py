@@ -1,0 +1,1 @@
+"""The call store: pulling board logs into SQLite, and the records in it."""
