@@ -1,0 +1,110 @@
+"""The report's ring-group figures: each group's calls, rebuilt from its
+desks' calls by groups.match, counted the way the desks' calls are (the same
+categories and rule, with rings counted from the group's first ring), plus
+who took the load and how evenly."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from . import groups as G
+from .figures import MISSED_LIST, Figures, classify
+
+# how much wider than the report's days the desks' calls are read, so a group
+# call at midnight finds its desks' calls whatever their clocks say
+_MARGIN_MS = G.SEARCH_MS + 3_600_000
+
+
+@dataclass
+class GroupFigures:
+    """One group's part of the report."""
+
+    name: str
+    desks: list  # the members, as declared
+    figures: Figures  # over the group's calls
+    loads: dict  # desk -> groups.DeskLoad
+    evenness: float | None  # groups.evenness of the answered calls, 0..100 %
+    unmatched: int = 0  # desk calls no other desk's call matched (rung at one desk)
+    unsynced: int = 0  # desk calls without a wall-clock time: not matchable
+    calls: list = field(default_factory=list)  # its GroupCalls in the report's range
+
+
+def desk_call(row: dict) -> G.DeskCall:
+    """A DeskCall from a store row (Store.calls())."""
+    return G.DeskCall(row["desk"] or row["device_id"], (row["device_id"], row["seq"]),
+                      row["wall_ms"], row["rings"], row["outcome"], row["answer_ms"],
+                      row["profile"] or "universal")
+
+
+def build(calls_by_desk: dict, groups: dict, zone: dt.tzinfo, lo_ms=None, hi_ms=None,
+          short_abandons: bool = True, dated: bool = False) -> dict:
+    """{group: GroupFigures} from {desk: [DeskCall]} and {group: [desks]}.
+    Group calls count when their first ring is in [lo_ms, hi_ms); with a
+    date range (`dated`), those without a wall-clock time are left out."""
+    out = {}
+    for name in sorted(groups):
+        members = groups[name]
+        m = G.match(name, {d: calls_by_desk.get(d, []) for d in members})
+        keep = [g for g in m.calls if _in(g.onset_ms, lo_ms, hi_ms, dated)]
+        m.calls = keep
+        f = Figures()
+        for g in keep:
+            _count(f, g, zone, short_abandons)
+        f.missed_recent.sort(key=lambda x: -1 if x[0] is None else x[0], reverse=True)
+        del f.missed_recent[MISSED_LIST:]
+        loads = G.loads(m)
+        for d in members:
+            loads.setdefault(d, G.DeskLoad())
+        ev = G.evenness([loads[d].answered for d in members])
+        unmatched = sum(1 for c in m.unmatched if _in(c.wall_ms, lo_ms, hi_ms, dated))
+        out[name] = GroupFigures(name, list(members), f, loads, ev, unmatched,
+                                 0 if dated else len(m.unsynced), keep)
+    return out
+
+
+def _in(t, lo, hi, dated):
+    if t is None:
+        return not dated
+    return (lo is None or t >= lo) and (hi is None or t < hi)
+
+
+def _count(f: Figures, g: G.GroupCall, zone, short_abandons):
+    cat = classify(g.outcome, g.rings)
+    f.counts[cat] += 1
+    if cat in ("early", "on_time", "late"):
+        f.rings[max(1, min(g.rings, 6))] += 1
+        if g.answer_ms is not None:
+            b = (g.answer_ms + 50) // 100
+            f.answer_hist[b] = f.answer_hist.get(b, 0) + 1
+            f.answer_max_ms = max(f.answer_max_ms or 0, b * 100)
+    if g.outcome == "abandoned":
+        f.missed_recent.append((g.onset_ms, g.rings))
+    if g.onset_ms is None or (cat == "short_abandon" and not short_abandons):
+        return
+    t = dt.datetime.fromtimestamp(g.onset_ms / 1000, zone)
+    ok = cat in ("early", "on_time", "stopped_by_3")
+    f.heat_calls[t.weekday()][t.hour] += 1
+    day = f.daily.setdefault(t.date(), [0, 0])
+    day[0] += 1
+    if ok:
+        f.heat_ok[t.weekday()][t.hour] += 1
+        day[1] += 1
+
+
+GROUP_COLUMNS = ("group", "local_time", "wall_ms", "rings", "outcome", "category",
+                 "answered_by_ring_3", "answer_s", "answered_by", "desks_rung", "desks")
+
+
+def group_rows(groups: dict, zone):
+    """One row per group call, GROUP_COLUMNS, for the CSV/JSON export."""
+    for name, gf in groups.items():
+        for g in gf.calls:
+            cat = classify(g.outcome, g.rings)
+            local = (dt.datetime.fromtimestamp(g.onset_ms / 1000, zone)
+                     .isoformat(timespec="seconds") if g.onset_ms is not None else None)
+            ans = None if g.answer_ms is None else (g.answer_ms + 50) // 100 / 10
+            yield (name, local, g.onset_ms, g.rings, g.outcome, cat,
+                   "yes" if cat in ("early", "on_time") else "unknown"
+                   if cat == "stopped_by_3" else "no", ans, g.answered_by, len(g.calls),
+                   " + ".join(g.desks))

@@ -1,0 +1,170 @@
+"""A synthetic office whose desks ring in groups, with the truth kept: which
+desk calls are one caller's call. For the ring-group matcher's tests and
+benchmark (ringcue.report.groups), and `ringcue sim fleet --groups`.
+
+The office: a PBX rings every free desk of a group at once (each port
+starts up to `stagger_ms` after the first: small PBXs stagger their ring
+generator), busy desks are skipped, the first desk to react answers, or the
+caller gives up. Desks also get direct calls of their own. Each desk's
+board logs its call as the firmware would: the answering desk at the
+answer, the others `end_ms` after their last ring pulse, with the rings
+each heard. Boards' clocks drift (+-`ppm`) and are set at each pull, every
+`sync_days`; the store places a boot's calls from the boot's first sync
+(store.place_in_time), so the error grows with the time since then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+
+from ringcue_core.profiles import PROFILES
+
+from ..report.groups import DeskCall, cadence
+
+VALIDATE_MS = 150  # a ring counts once its burst validated (~5 pulses at 25 Hz)
+
+
+@dataclass
+class Office:
+    calls: dict  # desk -> [DeskCall] (as the store would place them)
+    truth: list  # one frozenset of DeskCall keys per real call
+    answered_by: dict  # frozenset -> (desk, group ring) of each answered group call
+    groups: dict  # group -> [desks]
+    device: dict = field(default_factory=dict)  # desk -> device id
+    max_error_ms: float = 0.0  # the largest clock error of any placed call
+
+
+def office(groups: dict, days: int = 20, group_calls_per_hour: float = 6.0,
+           direct_per_hour: float = 1.0, ppm: float = 50.0, sync_days: float = 3.0,
+           boot_days: float = 45.0, stagger_ms: int = 800, profile: str = "uk",
+           hook: bool = True, seed: int = 1, start: dt.datetime | None = None) -> Office:
+    rnd = random.Random(seed)
+    period, on = cadence(profile)
+    end_ms = PROFILES[profile][1]
+    start = start or dt.datetime(2026, 9, 7, tzinfo=dt.timezone.utc)  # a Monday
+    t_start = int(start.timestamp() * 1000)
+    desks = [d for g in groups.values() for d in g]
+    device = {d: f"office-{seed:02d}-{i:03d}" for i, d in enumerate(desks)}
+    drift = {d: rnd.uniform(-ppm, ppm) * 1e-6 for d in desks}
+    # pulls: every desk's board synced together, every sync_days (+-half a day)
+    syncs, t = [], t_start - 86_400_000
+    while t < t_start + (days + 2) * 86_400_000:
+        syncs.append(t)
+        t += int(sync_days * 86_400_000 * rnd.uniform(0.75, 1.25))
+    boots = {d: _boots(rnd, t_start - 86_400_000, days + 2, boot_days) for d in desks}
+    busy = dict.fromkeys(desks, 0)
+    seq = dict.fromkeys(desks, 0)
+    logs = {d: [] for d in desks}
+    truth, answered_by = [], {}
+    max_err = [0.0]
+
+    def placed(desk, t_true):
+        b = max(x for x in boots[desk] if x <= t_true)  # this boot's start
+        first = next((s for s in syncs if s >= b), syncs[-1])  # its first sync
+        err = (t_true - first) * drift[desk] + rnd.gauss(0, 20)  # + the sync's own error
+        max_err[0] = max(max_err[0], abs(err))
+        return int(t_true + err)
+
+    def log(desk, t_end, rings, outcome, answer_ms):
+        seq[desk] += 1
+        boot = sum(1 for x in boots[desk] if x <= t_end)
+        c = DeskCall(desk, (device[desk], seq[desk]), placed(desk, t_end), rings, outcome,
+                     answer_ms, profile, (device[desk], boot))
+        logs[desk].append(c)
+        return c.key
+
+    arrivals = []
+    for day in range(days):
+        d0 = t_start + day * 86_400_000
+        if (start + dt.timedelta(days=day)).weekday() >= 5:
+            continue
+        for gname, members in groups.items():
+            arrivals += [(t, gname) for t in _poisson(rnd, d0 + 8 * 3_600_000, 10,
+                                                      group_calls_per_hour)]
+        for desk in desks:
+            arrivals += [(t, (desk,)) for t in _poisson(rnd, d0 + 8 * 3_600_000, 10,
+                                                       direct_per_hour)]
+    arrivals.sort(key=lambda a: a[0])
+    for t0, who in arrivals:
+        members = groups[who] if isinstance(who, str) else list(who)
+        free = [d for d in members if busy[d] <= t0]
+        if not free:
+            continue  # the caller hears busy: no desk rings, nothing is logged
+        starts = {d: t0 + (rnd.randrange(stagger_ms) if len(free) > 1 and stagger_ms else 0)
+                  for d in free}
+        patience = t0 + int(period * rnd.expovariate(1 / 4.5))  # gives up after ~4.5 rings
+        react = {d: starts[d] + int(period * rnd.lognormvariate(0.3, 0.6)) for d in free}
+        first = min(free, key=lambda d: react[d])
+        stop = min(react[first], patience)
+        answered = react[first] < patience
+        keys = []
+        for d in free:
+            heard = _rings(stop - starts[d], period)
+            if heard == 0:
+                continue  # stopped before this desk's first ring validated
+            if answered and d == first and hook:
+                keys.append(log(d, stop, heard, "answered", stop - starts[d]))
+                busy[d] = stop + int(rnd.uniform(30_000, 300_000))
+            else:
+                ring_on = starts[d] + (heard - 1) * period
+                last_pulse = min(ring_on + on, stop)
+                keys.append(log(d, last_pulse + end_ms, heard,
+                                "abandoned" if hook else "unknown", None))
+                busy[d] = max(busy[d], last_pulse + end_ms)
+                if answered and d == first:
+                    busy[d] = stop + int(rnd.uniform(30_000, 300_000))
+        if keys:
+            truth.append(frozenset(keys))
+            if answered and hook:
+                ring = _rings(stop - min(starts.values()), period)
+                answered_by[frozenset(keys)] = (first, ring)
+    return Office(logs, truth, answered_by, dict(groups), device, max_err[0])
+
+
+def _rings(elapsed_ms: int, period: int) -> int:
+    """Rings a desk counted in elapsed_ms from its first ring's onset."""
+    if elapsed_ms < VALIDATE_MS:
+        return 0
+    n = elapsed_ms // period + 1
+    return n - 1 if elapsed_ms - (n - 1) * period < VALIDATE_MS else n
+
+
+def _poisson(rnd, t0, hours, per_hour):
+    out, t = [], t0
+    end = t0 + hours * 3_600_000
+    if per_hour <= 0:
+        return out
+    while True:
+        t += int(rnd.expovariate(per_hour / 3_600_000))
+        if t >= end:
+            return out
+        out.append(t)
+
+
+def _boots(rnd, t0, days, boot_days):
+    out, t = [t0], t0
+    while t < t0 + days * 86_400_000:
+        t += int(rnd.expovariate(1 / (boot_days * 86_400_000)))
+        out.append(t)
+    return out
+
+
+def score(o: Office, results: dict) -> dict:
+    """How the matcher did against the truth: group calls made exactly of
+    their desks' calls, wrong ones, and answering desk/ring errors."""
+    got = set()
+    ans = {}
+    for m in results.values():
+        for g in m.calls:
+            k = frozenset(c.key for c in g.calls)
+            got.add(k)
+            if g.answered_by:
+                ans[k] = (g.answered_by, g.rings)
+    truth = set(o.truth)
+    right = truth & got
+    ring_wrong = sum(1 for k, v in o.answered_by.items() if k in ans and ans[k][1] != v[1])
+    return {"calls": len(truth), "right": len(right), "wrong": len(truth - right),
+            "made_up": len(got - truth), "ring_wrong": ring_wrong,
+            "shared": sum(1 for k in truth if len(k) > 1)}
