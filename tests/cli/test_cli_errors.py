@@ -159,6 +159,20 @@ ROWS += [
                                        "{ro}/x.csv"), "plain", 1, r"cannot write"),
     Row("logs-export-db-damaged", ("logs", "export", "--db", "{damaged}"), "plain", 1,
         r"damaged"),
+    # ring groups
+    Row("groups-list-no-store-yet", ("groups", "list"), "plain", 1, r"no call logs yet"),
+    Row("groups-list-db-missing", ("groups", "list", "--db", "{missing}/s.db"), "plain", 2,
+        r"no such store"),
+    Row("groups-add-db-foreign", ("groups", "add", "Front", "Lobby", "--db", "{foreign}"),
+        "plain", 2, r"not a ringcue store"),
+    Row("groups-add-db-damaged", ("groups", "add", "Front", "Lobby", "--db", "{damaged}"),
+        "plain", 1, r"damaged"),
+    Row("groups-add-unknown-desk", ("groups", "add", "Front", "Nowhere", "--db", "{store}"),
+        "plain", 2, r"no desk called 'Nowhere'.*pulled"),
+    Row("groups-add-bad-name", ("groups", "add", " ", "Nowhere", "--db", "{store}"), "plain",
+        2, r"not a group name"),
+    Row("groups-remove-unknown-group", ("groups", "remove", "Nowhere", "--db", "{store}"),
+        "plain", 2, r"no group called 'Nowhere'"),
     # virtual boards
     *[Row(f"sim-{c}-none-running", (("sim",) + tuple(c.split())), "plain", 1,
           r"no virtual board is running")

@@ -85,6 +85,7 @@ def demo(speed, fast):
     raise SystemExit(run(speed=None if fast else speed))
 
 
+from .groups import groups  # noqa: E402
 from .logs import logs  # noqa: E402
 from .mip import mip_index  # noqa: E402
 from .report import report  # noqa: E402
@@ -93,6 +94,7 @@ from .sim import sim  # noqa: E402
 cli.add_command(sim)
 cli.add_command(logs)
 cli.add_command(report)
+cli.add_command(groups)
 cli.add_command(mip_index)
 
 port_option = click.option(

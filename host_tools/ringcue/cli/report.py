@@ -59,8 +59,12 @@ def _tz(ctx, param, value):
               help="xlsx: add a sheet with every call (slow for big fleets: ~8,000 calls/s).")
 @click.option("--tz", callback=_tz, help="Time zone for hours and days (default: this "
                                          "computer's).")
+@click.option("--group-calls", is_flag=True,
+              help="csv/json: one row per ring-group call (see `ringcue groups`) instead of "
+                   "one per desk call.")
 @db_option
-def report(desks, start, end, fmt, out, target, exclude_short_abandons, with_calls, tz, db):
+def report(desks, start, end, fmt, out, target, exclude_short_abandons, with_calls, tz,
+           group_calls, db):
     """Is every desk answering by the 3rd ring? Figures per desk and fleet-wide
     from the pulled call logs.
 
@@ -92,7 +96,7 @@ def report(desks, start, end, fmt, out, target, exclude_short_abandons, with_cal
     store = open_store(db)
     try:
         _report(store, desks, start, end, fmt, out, target, exclude_short_abandons,
-                with_calls, tz)
+                with_calls, tz, group_calls)
     except OSError as e:  # the output file: permissions, a full disk
         if isinstance(e, BrokenPipeError):
             raise
@@ -109,16 +113,24 @@ def damaged(store, e) -> UserError:
 
 
 def _report(store, desks, start, end, fmt, out, target, exclude_short_abandons, with_calls,
-            tz):
+            tz, group_calls=False):
     if desks:
         _check_desks(store, desks)
     args = dict(desks=desks, start=start, end=end, tz=tz)
+    if group_calls:
+        if fmt not in ("csv", "json"):
+            raise UsageError("--group-calls is for --format csv or json")
+        write_group_calls(store, fmt, out, desks, start, end, tz, not exclude_short_abandons)
+        return
     if fmt in ("csv", "json"):
         write_raw(store, fmt, out, args)
         return
     from ..report.figures import build
 
     r = build(store.db, target=target, short_abandons=not exclude_short_abandons, **args)
+    from ..report.grouped import for_report
+
+    r.groups = for_report(store, r.zone, r.short_abandons, desks, start, end)
     if not r.fleet.offered():
         if store.db.execute("SELECT 1 FROM calls LIMIT 1").fetchone() is None:
             raise UserError("no calls logged yet: the boards in the store have not rung; "
@@ -229,3 +241,32 @@ def _write_rows(store, fmt, f, args):
         for i, row in enumerate(raw_rows(store.db, **args)):
             f.write(("," if i else "") + "\n" + json.dumps(dict(zip(RAW_COLUMNS, row))))
         f.write("\n]\n")
+
+
+def write_group_calls(store, fmt, out, desks, start, end, tz, short_abandons):
+    """One row per ring-group call (report.grouped.GROUP_COLUMNS), as CSV
+    or a JSON array, to `out` (whole or not at all) or stdout."""
+    import contextlib
+    import csv
+    import json
+
+    from ..report.figures import zone_of
+    from ..report.grouped import GROUP_COLUMNS, for_report, group_rows
+    from ..report.safe import csv_safe_rows
+    from ..store.groups import load
+
+    if not load(store):
+        raise UserError("no ring groups in the store: declare them with `ringcue groups add`")
+    zone = zone_of(tz)
+    rows = group_rows(for_report(store, zone, short_abandons, desks, start, end), zone)
+    with (atomic_open(out, newline="") if out else contextlib.nullcontext(sys.stdout)) as f:
+        if fmt == "csv":
+            w = csv.writer(f)
+            w.writerow(GROUP_COLUMNS)
+            text = [GROUP_COLUMNS.index(c) for c in ("group", "answered_by", "desks")]
+            w.writerows(csv_safe_rows(rows, text))
+        else:
+            f.write("[")
+            for i, row in enumerate(rows):
+                f.write(("," if i else "") + "\n" + json.dumps(dict(zip(GROUP_COLUMNS, row))))
+            f.write("\n]\n")

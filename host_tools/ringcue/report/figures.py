@@ -202,6 +202,7 @@ class Report:
     generated: dt.datetime
     first_day: dt.date | None = None  # of the calls with a wall-clock time
     last_day: dt.date | None = None
+    groups: dict = field(default_factory=dict)  # ring group -> grouped.GroupFigures
 
     def ranking(self):
         """Desks, worst compliance first (a manager reads the top of the list)."""
@@ -482,6 +483,11 @@ def _gap_size(detail: str) -> int:
         return int(b) - int(a) + 1
     except (IndexError, ValueError):
         return 0
+
+
+def zone_of(tz: str | None) -> ZoneInfo:
+    """The report's zone: `tz`, or this computer's."""
+    return ZoneInfo(tz) if tz else _local_zone()
 
 
 def _local_zone() -> ZoneInfo:

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from . import groups as G
-from .figures import MISSED_LIST, Figures, classify
+from .figures import MISSED_LIST, Figures, classify, day_bounds
 
 # how much wider than the report's days the desks' calls are read, so a group
 # call at midnight finds its desks' calls whatever their clocks say
@@ -34,7 +34,7 @@ def desk_call(row: dict) -> G.DeskCall:
     """A DeskCall from a store row (Store.calls())."""
     return G.DeskCall(row["desk"] or row["device_id"], (row["device_id"], row["seq"]),
                       row["wall_ms"], row["rings"], row["outcome"], row["answer_ms"],
-                      row["profile"] or "universal")
+                      row["profile"] or "universal", (row["device_id"], row["boot"]))
 
 
 def build(calls_by_desk: dict, groups: dict, zone: dt.tzinfo, lo_ms=None, hi_ms=None,
@@ -108,3 +108,32 @@ def group_rows(groups: dict, zone):
                    "yes" if cat in ("early", "on_time") else "unknown"
                    if cat == "stopped_by_3" else "no", ans, g.answered_by, len(g.calls),
                    " + ".join(g.desks))
+
+
+def for_report(store, zone, short_abandons=True, desks=(), start=None, end=None) -> dict:
+    """The report's groups ({group: GroupFigures}) from the store's groups
+    and calls, in the report's days and zone. With --desk, the groups those
+    desks ring in (matched with all their members' calls)."""
+    from ..store.groups import load
+
+    groups = load(store)
+    if desks:
+        groups = {g: m for g, m in groups.items() if set(m) & set(desks)}
+    if not groups:
+        return {}
+    members = {d for m in groups.values() for d in m}
+    lo, hi = day_bounds(start, end, zone)
+    by_desk: dict = {}
+    devices = store.db.execute("SELECT DISTINCT device_id, COALESCE(NULLIF(desk, ''), "
+                               "device_id) FROM calls").fetchall()
+    for dev, label in devices:
+        if label not in members:
+            continue
+        for row in store.calls(dev):
+            w = row["wall_ms"]
+            if w is not None and ((lo is not None and w < lo - _MARGIN_MS)
+                                  or (hi is not None and w >= hi + _MARGIN_MS)):
+                continue
+            by_desk.setdefault(label, []).append(desk_call(row))
+    return build(by_desk, groups, zone, lo, hi, short_abandons,
+                 dated=start is not None or end is not None)

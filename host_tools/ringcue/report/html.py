@@ -9,6 +9,7 @@ import datetime as dt
 from html import escape
 
 from .figures import (CATEGORY_LABELS, RING_BINS, WEEKDAYS, Figures, Quality, Report)
+from .group_views import html_section
 
 # Colours: on time green, early blue, late/missed red, unknown grey. They are
 # distinct in print (greyscale lightness differs) as well as on screen.
@@ -350,7 +351,7 @@ generated {r.generated:%Y-%m-%d %H:%M} by ringcue</div>
 <th>late</th><th>missed</th><th>gave up on ring 1</th><th>no hook sense</th>
 <th>p90 answer</th><th>alarms</th></tr>
 {''.join(rank_rows)}</table>
-
+{html_section(r, _bar)}
 <h2>Data quality</h2>
 <p>What could make these figures wrong, over each board's whole log. <b>Gaps</b>: records the
 board rotated out (or lost) before they were pulled; their calls are missing here.

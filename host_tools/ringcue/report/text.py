@@ -10,6 +10,7 @@ from rich.text import Text
 from rich.table import Table
 
 from .figures import Report
+from .group_views import text_tables
 from .html import plural, pct, secs
 
 
@@ -59,6 +60,7 @@ def show(r: Report, console: Console | None = None):
               + (f" (cleared in {secs(f.alarm_percentile(0.5))} median)" if f.alarms else ""))
     con.print()
     con.print(desk_table(r))
+    text_tables(r, con)
     notes = []
     for d in sorted(r.quality):
         q = r.quality[d]

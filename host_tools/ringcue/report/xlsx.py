@@ -7,6 +7,7 @@ from __future__ import annotations
 import xlsxwriter
 
 from .figures import CATEGORIES, CATEGORY_LABELS, RAW_COLUMNS, WEEKDAYS, Figures, Report
+from .group_views import xlsx_sheet
 
 EXCEL_MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
 
@@ -63,6 +64,7 @@ def write(r: Report, path, rows=None) -> int:
     _heatmap(wb, r, bold)
     _daily(wb, r, bold, pct)
     _daily_by_desk(wb, r, bold, pct)
+    xlsx_sheet(wb, r, bold, pct)
 
     ws = wb.add_worksheet("Data quality")
     ws.write_row(0, 0, ["desk", "hook sense", "restarts", "faults", "gaps", "records in gaps",

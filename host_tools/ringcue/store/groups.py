@@ -1,0 +1,88 @@
+"""Ring groups, kept in the store with the logs they describe: which desks
+ring together for one incoming call (report/groups.py matches their calls).
+A desk belongs to one group at most: its calls are matched with that
+group's other desks."""
+
+from __future__ import annotations
+
+TABLE = "CREATE TABLE IF NOT EXISTS ring_groups (desk TEXT PRIMARY KEY, grp TEXT NOT NULL)"
+NAME_MAX = 64
+
+
+class GroupError(ValueError):
+    """A group change that cannot be made (the message says why)."""
+
+
+def _rows(store, sql, args=()):
+    return store.db.execute(sql, args).fetchall()
+
+
+def load(store) -> dict[str, list[str]]:
+    """{group: [desks, sorted]} (empty for a store that never had groups)."""
+    if not _rows(store, "SELECT 1 FROM sqlite_master WHERE name='ring_groups'"):
+        return {}
+    out: dict[str, list[str]] = {}
+    for desk, grp in _rows(store, "SELECT desk, grp FROM ring_groups ORDER BY grp, desk"):
+        out.setdefault(grp, []).append(desk)
+    return out
+
+
+def desk_names(store) -> set[str]:
+    """The desks the store's calls and boards are known by."""
+    names = {d for (d,) in _rows(store, "SELECT DISTINCT COALESCE(NULLIF(desk, ''), "
+                                        "device_id) FROM calls")}
+    return names | {d for (d,) in _rows(store, "SELECT COALESCE(NULLIF(desk, ''), device_id) "
+                                               "FROM devices")}
+
+
+def check_add(store, group: str, desks) -> list[str]:
+    """The desks `add` would add (refusing what it cannot do), without writing."""
+    group = group.strip()
+    if not group or len(group) > NAME_MAX or any(ord(ch) < 32 for ch in group):
+        raise GroupError(f"{group!r} is not a group name (1 to {NAME_MAX} printable "
+                         "characters)")
+    known = desk_names(store)
+    missing = [d for d in desks if d not in known]
+    if missing:
+        hint = ", ".join(sorted(known)[:8]) + (" ..." if len(known) > 8 else "")
+        raise GroupError(f"no desk called {', '.join(map(repr, missing))} in the store "
+                         f"(desks: {hint or 'none'}); a desk is known once its board's log "
+                         "is pulled")
+    current = {d: g for g, ds in load(store).items() for d in ds}
+    for d in desks:
+        if current.get(d, group) != group:
+            raise GroupError(f"desk {d!r} is already in group {current[d]!r}; a desk rings "
+                             f"in one group: ringcue groups remove {current[d]!r} {d!r} first")
+    return [d for d in dict.fromkeys(desks) if current.get(d) != group]
+
+
+def add(store, group: str, desks) -> list[str]:
+    """Put desks into `group` (made if new); returns those newly added."""
+    new = check_add(store, group, desks)
+    with store.db:
+        store.db.execute(TABLE)
+        store.db.executemany("INSERT INTO ring_groups (desk, grp) VALUES (?, ?)",
+                             [(d, group.strip()) for d in new])
+    return new
+
+
+def check_remove(store, group: str, desks=()) -> list[str]:
+    """The desks `remove` would take out of `group`, without writing."""
+    have = load(store)
+    if group not in have:
+        raise GroupError(f"no group called {group!r} (groups: "
+                         f"{', '.join(map(repr, sorted(have))) or 'none yet'})")
+    missing = [d for d in desks if d not in have[group]]
+    if missing:
+        raise GroupError(f"{', '.join(map(repr, missing))} not in group {group!r} (its desks: "
+                         f"{', '.join(map(repr, have[group]))})")
+    return list(dict.fromkeys(desks)) if desks else have[group]
+
+
+def remove(store, group: str, desks=()) -> list[str]:
+    """Take desks out of `group` (all of them: the group goes); returns them."""
+    gone = check_remove(store, group, desks)
+    with store.db:
+        store.db.executemany("DELETE FROM ring_groups WHERE grp=? AND desk=?",
+                             [(group, d) for d in gone])
+    return gone
