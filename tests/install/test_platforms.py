@@ -30,7 +30,7 @@ import pytest
 
 from targets import REPO_DIR
 
-from ringcue import errors  # noqa: F401 - click loads before a test fakes sys.platform
+from ringcue.cli import errors  # noqa: F401 - click loads before a test fakes sys.platform
 from test_install import dists  # noqa: F401 - the fixture: built once per run
 
 REPO = REPO_DIR

@@ -8,11 +8,12 @@ from ringcue_core.profiles import PROFILES, profile_names
 
 from .. import __version__
 from ..errors import UsageError, UserError
+from .errors import Group
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+@click.group(cls=Group, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="ringcue")
 @click.option("--verbose", "-v", is_flag=True,
               help="Show the serial conversation (lines sent > and received <) on stderr.")
@@ -385,7 +386,7 @@ def selftest(port, seconds):
 
 
 def main():
-    from ..errors import run
+    from .errors import run
 
     run(cli)
 
