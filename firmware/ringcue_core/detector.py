@@ -4,12 +4,16 @@
 #   pulse   a rising edge of the opto output (ring current starts flowing).
 #           A half-wave opto gives one per ring cycle, a full-wave one two:
 #           15-70 Hz ringing is 15-140 pulses/s.
-#   burst   >= VALID_PULSES pulses whose spacing is in band (MIN..MAX period)
-#           and regular (within 25 % + 2 ms of the first spacing), none of
-#           them narrower than MIN_WIDTH_MS. Reversals (1 pulse), hook flashes
-#           (1 step), dial pulses (10 pps, out of band, or alternating
-#           60/40 ms, irregular), neon MWI (1 Hz) and spikes (narrow) never
-#           make one. Ghost IRQs that don't change the level are ignored.
+#   burst   >= VALID_PULSES pulses whose spacings are in band (MIN..MAX
+#           period) and agree: the longest at most 3/8 of the shortest + 2 ms
+#           longer (takes +-15 % period jitter, refuses 60/40 ms dial
+#           pulses), none of them narrower than MIN_WIDTH_MS. A spacing that
+#           disagrees keeps the latest ones that still agree with it, so one
+#           odd period does not restart validation. Reversals (1 pulse), hook
+#           flashes (1 step), dial pulses (10 pps, out of band, or
+#           alternating 60/40 ms, irregular), neon MWI (1 Hz) and spikes
+#           (narrow) never make one. Ghost IRQs that don't change the level
+#           are ignored.
 #   ring    one cadence cycle: bursts less than profile.join_ms apart, so the
 #           UK double ring and distinctive rings count once. Counted (and the
 #           cue decided) the moment its first burst validates. Within a ring,
@@ -40,6 +44,7 @@ except ImportError:
 MIN_PERIOD_MS = const(5)  # closer pulses are contact chatter: ignored
 MAX_PERIOD_MS = const(75)  # 13.3 pulses/s; slower is not ringing
 VALID_PULSES = const(5)  # 4 regular periods make a burst (DAHDI: >4 alternations)
+_RUN = const(4)  # spacings kept while a burst validates: VALID_PULSES - 1
 EXTEND_PULSES = const(3)  # enough to keep a ring in progress going
 MIN_WIDTH_MS = const(2)  # ring current flows >= 3 ms per pulse; spikes are shorter
 
@@ -94,7 +99,7 @@ class RingDetector:
         self._cn = 0
         self._cfirst = 0
         self._clast = 0
-        self._cd1 = 0
+        self._sp = array("i", [0] * _RUN)  # its spacings, oldest first
         self._counted = False
         self._rise = 0  # last rising edge taken into the burst being built
         # action queue: a ring of _SLOT ints per action
@@ -140,16 +145,8 @@ class RingDetector:
             self._cfirst = self._clast = t
             self._counted = False
             return
-        if n == 1:
-            self._cd1 = d
-        else:
-            d1 = self._cd1
-            if d - d1 > (d1 >> 2) + 2 or d1 - d > (d1 >> 2) + 2:
-                if not self._counted:
-                    # irregular: restart the burst from the previous pulse
-                    self._cfirst = self._clast
-                    self._cd1 = d
-                    n = 1
+        if not self._counted:
+            n = self._regular(n, t, d)
         self._cn = n + 1
         self._clast = t
         if self._counted:
@@ -254,6 +251,40 @@ class RingDetector:
             out = OUTCOME_ABANDONED if self.hook_wired else OUTCOME_UNKNOWN
             self._end_call(now, out, -1)
             self.state = ST_IDLE
+
+    def _regular(self, n, t, d):
+        """Take spacing d (ending at t) into the burst being validated, which
+        has n pulses; returns its pulse count before t. If d disagrees with
+        the latest spacings, the burst restarts at the oldest pulse of the
+        latest run of them that agrees with d: one odd period costs no more
+        validation time than it must."""
+        sp = self._sp
+        c = n - 1 if n <= _RUN else _RUN  # spacings kept in sp
+        lo = hi = d
+        span = d
+        k = c
+        while k:  # back from the newest, while they agree with d
+            s = sp[k - 1]
+            a = s if s < lo else lo
+            b = s if s > hi else hi
+            if b - a > (a * 3 >> 3) + 2:
+                break
+            lo = a
+            hi = b
+            span += s
+            k -= 1
+        if k:  # sp[:k] disagree: the burst restarts after them
+            c -= k
+            for j in range(c):
+                sp[j] = sp[k + j]
+            n = c + 1
+            self._cfirst = tadd(t, -span)
+        if c == _RUN:  # a long burst still short of first_ms: slide
+            for j in range(_RUN - 1):
+                sp[j] = sp[j + 1]
+            c -= 1
+        sp[c] = d
+        return n
 
     def _validated(self, t):
         st = self.state
