@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from ringcue.sim import fleetgen
+from ringcue.report import categories
 from ringcue.report import figures as report
 from ringcue.cli.main import cli
 from ringcue.report.html import C_LATE, C_ON_TIME, render
@@ -132,7 +133,7 @@ def _recount(store, tz):
         desk = c["desk"] or c["device_id"]
         o = out.setdefault(desk, {"counts": Counter(), "rings": Counter(), "answers": [],
                                   "heat": Counter(), "daily": Counter(), "alarms": 0})
-        cat = report.classify(c["outcome"], c["rings"])
+        cat = categories.classify(c["outcome"], c["rings"])
         o["counts"][cat] += 1
         if c["outcome"] == "answered":
             o["rings"][min(c["rings"], 6)] += 1
@@ -169,7 +170,7 @@ def test_figures_match_a_call_by_call_recount(tmp_path, tz):
     assert set(r.desks) == set(want)
     for desk, w in want.items():
         f = r.desks[desk]
-        assert f.counts == {k: w["counts"][k] for k in report.CATEGORIES}
+        assert f.counts == {k: w["counts"][k] for k in categories.CATEGORIES}
         assert f.rings == {b: w["rings"][b] for b in report.RING_BINS}
         assert f.alarms == w["alarms"]
         assert _calendar(f) == (+w["heat"], +w["daily"])

@@ -29,14 +29,8 @@ from zoneinfo import ZoneInfo
 from ringcue_core import logfmt
 
 from ..store.records import decode_payload
+from .categories import CATEGORIES, IN_TIME, category_sql, classify
 
-CATEGORIES = ("early", "on_time", "late", "short_abandon", "missed", "stopped_by_3",
-              "stopped_late")
-CATEGORY_LABELS = {
-    "early": "ring 1 (early)", "on_time": "rings 2-3 (on time)", "late": "ring 4+ (late)",
-    "short_abandon": "gave up on ring 1", "missed": "missed (gave up on ring 2+)",
-    "stopped_by_3": "no hook sense: stopped by ring 3", "stopped_late":
-        "no hook sense: rang 4+"}
 RING_BINS = (1, 2, 3, 4, 5, 6)  # 6 = "6 or more"
 MISSED_LIST = 15  # the latest missed calls listed per desk
 _CHUNK = 50_000  # rows fetched at a time
@@ -54,25 +48,8 @@ _TENTHS_SQL = "(({col} + 50) / 100)"  # ms -> tenths of a second, half up (ms >=
 _EPOCH = dt.date(1970, 1, 1)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
-# SQL for the category of a call; the order matches CATEGORIES.
-_CAT_SQL = """CASE
-  WHEN outcome='answered' AND rings<=1 THEN 0
-  WHEN outcome='answered' AND rings<=3 THEN 1
-  WHEN outcome='answered' THEN 2
-  WHEN outcome='abandoned' AND rings<=1 THEN 3
-  WHEN outcome='abandoned' THEN 4
-  WHEN rings<=3 THEN 5
-  ELSE 6 END"""
+_CAT_SQL = category_sql()
 _DESK_SQL = "COALESCE(NULLIF(desk, ''), device_id)"
-
-
-def classify(outcome: str, rings: int) -> str:
-    """The category of one call (the Python twin of _CAT_SQL, for raw rows)."""
-    if outcome == "answered":
-        return "early" if rings <= 1 else "on_time" if rings <= 3 else "late"
-    if outcome == "abandoned":
-        return "short_abandon" if rings <= 1 else "missed"
-    return "stopped_by_3" if rings <= 3 else "stopped_late"
 
 
 @dataclass
@@ -359,7 +336,7 @@ def build(db: sqlite3.Connection, desks=(), start=None, end=None, tz: str | None
     figs: dict[str, Figures] = {}
     first_col = itemgetter(0)
     local_ms = f"(wall_ms + {_offset_sql(db, zone, extra, args)})"
-    ok_sql = f"({_CAT_SQL}) IN (0, 1, 5)"  # early, on time, stopped by ring 3
+    ok_sql = f"({_CAT_SQL}) IN ({', '.join(str(CATEGORIES.index(c)) for c in IN_TIME)})"
     calendar_key = f"({local_ms} / 3600000) * 2 + ({ok_sql})"
     if not short_abandons:  # left out of the calendar too
         calendar_key = f"CASE WHEN ({_CAT_SQL}) != 3 THEN {calendar_key} END"

@@ -9,7 +9,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from . import groups as G
-from .figures import MISSED_LIST, Figures, classify, day_bounds
+from .categories import classify
+from .figures import MISSED_LIST, Figures, day_bounds
 
 # how much wider than the report's days the desks' calls are read, so a group
 # call at midnight finds its desks' calls whatever their clocks say

@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 
 from ringcue_core.profiles import PROFILES
 
+from .categories import ANSWER_BY_RING
+
 # Ring cadence per profile: (period, ring-on time) in ms, from the cadences
 # each profile is derived from (ringcue_core/profiles.py, docs/ring-detection.md).
 # "universal" knows none: a 6 s period with a wide uncertainty.
@@ -380,7 +382,7 @@ def loads(m: Matching) -> dict:
         if g.answered_by is not None:
             d = out.setdefault(g.answered_by, DeskLoad())
             d.answered += 1
-            d.answered_by_3 += g.rings <= 3
+            d.answered_by_3 += g.rings <= ANSWER_BY_RING
     return out
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from html import escape
 
-from .figures import (CATEGORY_LABELS, RING_BINS, WEEKDAYS, Figures, Quality, Report)
+from .categories import ANSWER_BY_RING, CATEGORY_LABELS
+from .figures import RING_BINS, WEEKDAYS, Figures, Quality, Report
 from .group_views import html_section
 
 # Colours: on time green, early blue, late/missed red, unknown grey. They are
@@ -56,7 +57,7 @@ def svg_distribution(f: Figures, w=420, h=190) -> str:
     for i, (b, n, cum) in enumerate(rows):
         x = pad_l + i * bw
         bh = ih * n / top
-        col = C_EARLY if b == 1 else C_ON_TIME if b <= 3 else C_LATE
+        col = C_EARLY if b == 1 else C_ON_TIME if b <= ANSWER_BY_RING else C_LATE
         label = f"{b}+" if b == RING_BINS[-1] else str(b)
         parts.append(f'<rect x="{x + 4:.1f}" y="{pad_t + ih - bh:.1f}" width="{bw - 8:.1f}" '
                      f'height="{bh:.1f}" fill="{col}"><title>ring {label}: {plural(n, "call")}</title>'

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import xlsxwriter
 
-from .figures import CATEGORIES, CATEGORY_LABELS, RAW_COLUMNS, WEEKDAYS, Figures, Report
+from .categories import CATEGORIES, CATEGORY_LABELS
+from .figures import RAW_COLUMNS, WEEKDAYS, Figures, Report
 from .group_views import xlsx_sheet
 
 EXCEL_MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included

@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from . import ringgen
+from ..report.categories import ANSWER_BY_RING
 from ..board.client import BoardClient
 from ..board.flash import confirm, flash
 from ..store.pull import pull
@@ -176,7 +177,7 @@ def report_table(records) -> Table:
     for c in ("#", "rings", "outcome", "answer time", "cue", "alarm", "by ring 3"):
         t.add_column(c, justify="right" if c not in ("outcome",) else "left")
     for r in records:
-        on_time = r["outcome"] == "answered" and r["rings"] <= 3
+        on_time = r["outcome"] == "answered" and r["rings"] <= ANSWER_BY_RING
         t.add_row(str(r["seq"]), str(r["rings"]), r["outcome"],
                   f"{r['answer_ms'] / 1000:.1f}s" if r["answer_ms"] is not None else "-",
                   "yes" if r["cue"] else "-", "[red]yes[/]" if r["alarm"] else "-",
