@@ -272,7 +272,10 @@ def status(name):
 @click.option("--seed", default=1, show_default=True, help="Same seed, same fleet.")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The store to fill (a new file; not your real one).")
-def fleet(desks, calls, days, seed, db):
+@click.option("--groups", is_flag=True,
+              help="Desks in ring groups of 3 (one call rings the group's free desks), "
+                   "boards' clocks drifting +-50 ppm; the groups are declared in the store.")
+def fleet(desks, calls, days, seed, db, groups):
     """Fill a store with a synthetic fleet's call logs, to try `ringcue report`
     without boards. Calls follow office hours; desks differ in habits; some
     have no hook sense, a gap in their log or calls without a time sync.
@@ -281,6 +284,7 @@ def fleet(desks, calls, days, seed, db):
     Example:
       ringcue sim fleet --db /tmp/fleet.db
       ringcue report --db /tmp/fleet.db --out fleet.html
+      ringcue sim fleet --groups --desks 9 --calls 5000 --db /tmp/office.db
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -290,6 +294,9 @@ def fleet(desks, calls, days, seed, db):
     if db.exists():
         raise UsageError(f"{db} exists; give a new file (this command writes made-up calls)")
     store = Store(db)
+    if groups:
+        _office(store, db, desks, calls, days, seed)
+        return
     try:
         with Progress(TextColumn("calls"), BarColumn(), MofNCompleteColumn(),
                       transient=True) as prog:
@@ -303,3 +310,19 @@ def fleet(desks, calls, days, seed, db):
     finally:
         store.close()
     click.echo(f"{db}: {calls:,} synthetic calls over {desks} desks and {days} days")
+
+
+def _office(store, db, desks, calls, days, seed):
+    from ..sim.officegen import fleet as office_fleet, write
+
+    try:
+        o = office_fleet(desks, calls, days, seed)
+        n = write(store, o)
+    except ValueError as e:  # only a weekend in --days
+        store.close()
+        db.unlink(missing_ok=True)
+        raise UserError(str(e)) from None
+    finally:
+        store.close()
+    click.echo(f"{db}: {len(o.truth):,} synthetic calls ({n:,} desk calls) over {desks} desks "
+               f"in {len(o.groups)} ring groups and {days} days")

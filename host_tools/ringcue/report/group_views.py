@@ -35,6 +35,23 @@ def desk_rows(r: Report):
                    _share(ld.answered, ld.rung), ld.answered_by_3)
 
 
+def quality_notes(r: Report) -> list[str]:
+    """The data-quality lines for ring groups: desk calls no other desk's
+    call matched, and those that could not be matched at all."""
+    out = []
+    for name, g in r.groups.items():
+        bits = []
+        if g.unmatched:
+            bits.append(f"{g.unmatched:,} desk call{'' if g.unmatched == 1 else 's'} matched "
+                        "no other desk's (rung at one desk only: the others busy, a direct "
+                        "call, or a clock off by more than ringcue could measure)")
+        if g.unsynced:
+            bits.append(f"{g.unsynced:,} without a wall-clock time, so not matched")
+        if bits:
+            out.append(f"group {name}: " + "; ".join(bits))
+    return out
+
+
 def text_tables(r: Report, console):
     if not r.groups:
         return

@@ -22,9 +22,12 @@ How calls are matched (docs/reports.md#ring-groups says it for managers):
    jumps) costs a few calls at most.
 3. With the offsets removed, a desk call joins a group call when its onset
    is within TOLERANCE_MS (plus both onsets' uncertainties) of the group
-   call's, the desk is not in it yet, at most one desk answered, and the
-   ring counts agree (desks ringing together count the same rings, give or
-   take the ring in progress). Of several candidates the closest wins.
+   call's, the desk is not in it yet, at most one desk answered, the ring
+   counts agree (desks ringing together count the same rings, give or take
+   the ring in progress), and the desks stopped ringing together (at the
+   answer or when the caller hung up, each desk's last pulse at most one
+   ring's off-time before it; stops are exact, unlike estimated onsets).
+   Of several candidates the closest wins.
 4. A desk call that matches no other desk's is still a group call (rung at
    one desk: the others were busy, or a direct call), and is counted in the
    data-quality block as unmatched; so are calls without a wall-clock time.
@@ -117,6 +120,14 @@ def onset(c: DeskCall) -> tuple[int, int]:
     return last_pulse - on - (max(c.rings, 1) - 1) * period, slack
 
 
+def stop(c: DeskCall) -> int:
+    """When the desk's ringing stopped, on the board's clock: the answer, or
+    its last ring pulse (exact, unlike the onset of an unanswered call)."""
+    if c.outcome == "answered" and c.answer_ms is not None:
+        return c.wall_ms
+    return c.wall_ms - PROFILES.get(c.profile, PROFILES["universal"])[1]
+
+
 def match(group: str, calls_by_desk: dict, tolerance_ms: int = TOLERANCE_MS,
           measure_offsets: bool = True) -> Matching:
     """Match one group's desk calls ({desk: [DeskCall]}) into group calls."""
@@ -128,18 +139,19 @@ def match(group: str, calls_by_desk: dict, tolerance_ms: int = TOLERANCE_MS,
             (keep if c.wall_ms is not None else out.unsynced).append(c)
         timed[desk] = sorted(((*onset(c), c) for c in keep), key=lambda x: x[0])
     offsets = _offsets(timed) if measure_offsets else {}
-    events = []  # (corrected onset, uncertainty, call)
+    events = []  # (corrected onset, uncertainty, call, corrected stop)
     for desk, rows in timed.items():
         offs = offsets.get(desk)
         for i, (o, u, c) in enumerate(rows):
-            events.append((o - (offs[i] if offs else 0), u, c))
+            off = offs[i] if offs else 0
+            events.append((o - off, u, c, stop(c) - off))
         if offs:
             out.offsets[desk] = offs[-1]
     events.sort(key=lambda e: (e[0], e[2].desk))
-    open_: list[list] = []  # clusters: [members [(onset, u, call)]]
+    open_: list[list] = []  # clusters: [members (onset, u, call, stop)]
     done = []
     for e in events:
-        x, u, c = e
+        x, u = e[0], e[1]
         # clusters that can no longer take a call are finished
         still = []
         for cl in open_:
@@ -163,7 +175,7 @@ def match(group: str, calls_by_desk: dict, tolerance_ms: int = TOLERANCE_MS,
             out.unmatched.append(cl[0][2])
         out.calls.append(_group_call(group, cl, tolerance_ms))
     for c in out.unsynced:
-        out.calls.append(_group_call(group, [(None, 0, c)], tolerance_ms))
+        out.calls.append(_group_call(group, [(None, 0, c, None)], tolerance_ms))
     out.calls.sort(key=lambda g: (g.onset_ms is None, g.onset_ms or 0))
     return out
 
@@ -178,12 +190,12 @@ def _anchor(cl):
 
 def _fit(cl, e, tol):
     """How well call e fits cluster cl (smaller is better), or None."""
-    x, u, c = e
+    x, u, c, s = e
     if any(m[2].desk == c.desk for m in cl):
         return None
     if c.outcome == "answered" and any(m[2].outcome == "answered" for m in cl):
         return None
-    ax, au, a = _anchor(cl)
+    ax, au, a, _ = _anchor(cl)
     allowed = tol + u + au
     d = abs(x - ax)
     if d > allowed:
@@ -192,6 +204,17 @@ def _fit(cl, e, tol):
     # progress when one answered (or when a board validated it)
     if min(abs(c.rings - m[2].rings) for m in cl) > 1:
         return None
+    # ...and stop together, when one answers or the caller hangs up: a desk's
+    # last pulse is at most one ring's off-time before that moment
+    period, on = cadence(c.profile)
+    for m in cl:
+        lo, hi = sorted((s, m[3]))
+        if m[2].outcome == "answered" or c.outcome == "answered":
+            answer, other = (m[3], s) if m[2].outcome == "answered" else (s, m[3])
+            if not answer - (period - on) - tol <= other <= answer + tol:
+                return None
+        elif hi - lo > period - on + tol:
+            return None
     return d / allowed + 0.25 * abs(c.rings - a.rings)
 
 
@@ -207,7 +230,7 @@ def _group_call(group, cl, tol) -> GroupCall:
     timed = [m for m in cl if m[0] is not None]
     onset_ms = min((m[0] for m in timed if m[1] == min(t[1] for t in timed)), default=None)
     if ans:
-        x, u, a = ans[0]
+        x, u, a, _ = ans[0]
         answer_ms = None
         if a.answer_ms is not None:
             # from the group's first ring: this desk's own time, plus how much

@@ -10,7 +10,7 @@ from html import escape
 
 from .categories import ANSWER_BY_RING, CATEGORY_LABELS
 from .figures import RING_BINS, WEEKDAYS, Figures, Quality, Report
-from .group_views import html_section
+from .group_views import html_section, quality_notes
 
 # Colours: on time green, early blue, late/missed red, unknown grey. They are
 # distinct in print (greyscale lightness differs) as well as on screen.
@@ -365,6 +365,7 @@ the totals but not in the heatmaps or the trend{', and not in a date range' if r
 <th>log</th><th>firmware</th><th>last pull</th></tr>
 {''.join(_quality_row(d, r.quality.get(d, Quality())) for d in sorted(r.desks))}
 </table>
+{"".join(f"<p>{escape(n)}</p>" for n in quality_notes(r))}
 {unknown_note}
 <h2>How calls are counted</h2>
 <table class="rule">

@@ -10,7 +10,7 @@ from rich.text import Text
 from rich.table import Table
 
 from .figures import Report
-from .group_views import text_tables
+from .group_views import quality_notes, text_tables
 from .html import plural, pct, secs
 
 
@@ -75,6 +75,7 @@ def show(r: Report, console: Console | None = None):
             bits.append("no hook sense (outcomes unknown)")
         if bits:
             notes.append(f"  {escape(d)}: " + "; ".join(bits))
+    notes += [f"  {escape(n)}" for n in quality_notes(r)]
     restarts = sum(q.restarts for q in r.quality.values())
     if notes or restarts:
         con.print("\n[bold]Data quality[/] (whole logs)")

@@ -4,8 +4,8 @@ benchmark (ringcue.report.groups), and `ringcue sim fleet --groups`.
 
 The office: a PBX rings every free desk of a group at once (each port
 starts up to `stagger_ms` after the first: small PBXs stagger their ring
-generator), busy desks are skipped, the first desk to react answers, or the
-caller gives up. Desks also get direct calls of their own. Each desk's
+generator), busy desks are skipped, the first desk to react answers (each
+group's first desk reacts quickest), or the caller gives up. Desks also get direct calls of their own. Each desk's
 board logs its call as the firmware would: the answering desk at the
 answer, the others `end_ms` after their last ring pulse, with the rings
 each heard. Boards' clocks drift (+-`ppm`) and are set at each pull, every
@@ -48,6 +48,8 @@ def office(groups: dict, days: int = 20, group_calls_per_hour: float = 6.0,
     desks = [d for g in groups.values() for d in g]
     device = {d: f"office-{seed:02d}-{i:03d}" for i, d in enumerate(desks)}
     drift = {d: rnd.uniform(-ppm, ppm) * 1e-6 for d in desks}
+    # each group's first desk is the quickest to pick up, the others slower
+    slow = {d: 0.1 + 0.3 * i for g in groups.values() for i, d in enumerate(g)}
     # pulls: every desk's board synced together, every sync_days (+-half a day)
     syncs, t = [], t_start - 86_400_000
     while t < t_start + (days + 2) * 86_400_000:
@@ -95,7 +97,7 @@ def office(groups: dict, days: int = 20, group_calls_per_hour: float = 6.0,
         starts = {d: t0 + (rnd.randrange(stagger_ms) if len(free) > 1 and stagger_ms else 0)
                   for d in free}
         patience = t0 + int(period * rnd.expovariate(1 / 4.5))  # gives up after ~4.5 rings
-        react = {d: starts[d] + int(period * rnd.lognormvariate(0.3, 0.6)) for d in free}
+        react = {d: starts[d] + int(period * rnd.lognormvariate(slow[d], 0.6)) for d in free}
         first = min(free, key=lambda d: react[d])
         stop = min(react[first], patience)
         answered = react[first] < patience
@@ -168,3 +170,66 @@ def score(o: Office, results: dict) -> dict:
     return {"calls": len(truth), "right": len(right), "wrong": len(truth - right),
             "made_up": len(got - truth), "ring_wrong": ring_wrong,
             "shared": sum(1 for k in truth if len(k) > 1)}
+
+
+def write(store, o: Office, pulled: float | None = None) -> int:
+    """Put the office's calls into a store as a pull would leave them (rows
+    only, like fleetgen), and declare its groups there. Returns the number
+    of desk calls written."""
+    from ..store.groups import add
+
+    rows = []
+    for desk, calls in o.calls.items():
+        for c in calls:
+            alarm = c.rings >= 4 or (c.outcome != "answered" and c.rings >= 3)
+            rows.append((c.key[0], c.key[1], desk, c.clock[1] if c.clock else 1, 0, c.rings,
+                         c.outcome, c.answer_ms, int(c.rings >= 2), int(alarm), c.profile,
+                         None, c.wall_ms, "synced" if c.wall_ms is not None else "unsynced",
+                         None))
+    db = store.db
+    with db:
+        db.executemany(
+            "INSERT OR REPLACE INTO calls(device_id, seq, desk, boot, ticks, rings, outcome, "
+            "answer_ms, cue, alarm, profile, talk_ms, wall_ms, clock, alarm_ms) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        last = max((c.wall_ms or 0 for cs in o.calls.values() for c in cs), default=0)
+        when = pulled or last / 1000 + 3600
+        db.executemany("INSERT OR REPLACE INTO devices(device_id, board, desk, fw, last_seq, "
+                       "first_pull, last_pull) VALUES (?,?,?,?,?,?,?)",
+                       [(o.device[d], "pico", d, "0.1.1", len(o.calls[d]), when, when)
+                        for d in o.calls])
+    for g, desks in o.groups.items():
+        add(store, g, desks)
+    return len(rows)
+
+
+GROUP_NAMES = ("Reception", "Sales", "Support", "Accounts", "Clinic", "Bookings", "Orders",
+               "Service")
+
+
+def fleet(desks: int, calls: int, days: int, seed: int = 1,
+          end: dt.date | None = None) -> Office:
+    """An office of `desks` desks in ring groups of 3 (the last may have 2
+    or 4; a single desk rings alone), about `calls` real calls over the
+    `days` days up to `end` (default yesterday): `ringcue sim fleet --groups`."""
+    from .fleetgen import desk_names
+
+    names = desk_names(desks)
+    groups, i, n = {}, 0, 0
+    while i < len(names):
+        size = len(names) - i if len(names) - i <= 4 else 3
+        g = GROUP_NAMES[n % len(GROUP_NAMES)] + ("" if n < len(GROUP_NAMES)
+                                                  else f" {n // len(GROUP_NAMES) + 1}")
+        groups[g] = names[i:i + size]
+        i += size
+        n += 1
+    end = end or dt.date.today() - dt.timedelta(days=1)
+    first = end - dt.timedelta(days=days - 1)
+    workdays = sum(1 for k in range(days) if (first + dt.timedelta(days=k)).weekday() < 5)
+    if not workdays:
+        raise ValueError(f"no office hours in the {days} days up to {end} (only a weekend)")
+    direct = 0.5
+    per_hour = max(0.1, (calls / (workdays * 10) - direct * desks) / len(groups))
+    start = dt.datetime.combine(first, dt.time(), dt.timezone.utc)
+    return office(groups, days=days, group_calls_per_hour=per_hour, direct_per_hour=direct,
+                  seed=seed, start=start)
