@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from . import groups as G
-from .categories import classify
+from .categories import IN_TIME, classify
 from .figures import MISSED_LIST, Figures, day_bounds
 
 # how much wider than the report's days the desks' calls are read, so a group
@@ -84,7 +84,7 @@ def _count(f: Figures, g: G.GroupCall, zone, short_abandons):
     if g.onset_ms is None or (cat == "short_abandon" and not short_abandons):
         return
     t = dt.datetime.fromtimestamp(g.onset_ms / 1000, zone)
-    ok = cat in ("early", "on_time", "stopped_by_3")
+    ok = cat in IN_TIME
     f.heat_calls[t.weekday()][t.hour] += 1
     day = f.daily.setdefault(t.date(), [0, 0])
     day[0] += 1
