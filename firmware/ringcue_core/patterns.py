@@ -12,7 +12,6 @@ MODE_OFF = const(0)
 MODE_CUE = const(1)  # steady: pick up now
 MODE_ALARM = const(2)  # 2.5 Hz blink + buzzer: ring 3 went unanswered
 MODE_SELFTEST = const(3)
-MODE_NAMES = ("off", "cue", "alarm", "selftest")
 
 # mode: (led on_ms, off_ms, buzzer follows the LED?); on_ms 0 = off, off 0 = steady
 PATTERNS = {
