@@ -11,6 +11,11 @@ unix port's exit on Ctrl-D into a board-style soft reboot, keeps the flash
 image between runs, and drives the virtual clock and the simulated ring line
 and hook switch through simhw.py. Outputs (LED, buzzer) come back with their
 virtual timestamps.
+
+Why one module of ~580 lines: the bridge thread, the interpreter process and
+the virtual clock share one lock and one set of pipes; split apart, each part
+would reach into the others' state. What stands alone is apart: the spawned
+process (child.py), the UART pace (uart.py), the emulated Pico (vpico.py).
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ import tty
 from pathlib import Path
 
 from ..paths import micropython_exe
+from .child import Child, wait_exec_done
+from .uart import Throttle
 from ..board.portlock import SPAWN_OR_OPEN
 
 MP_DIR = Path(__file__).resolve().parent / "mp"
@@ -39,81 +46,6 @@ FLASH_BLOCK = 4096
 # while ring current flows; the hook switch pulls HOOK low when off-hook.
 RING_PIN, RING_ACTIVE = "RING", 0
 HOOK_PIN, HOOK_ACTIVE = "HOOK", 0
-
-
-class _Child:
-    """The interpreter process (what subprocess.Popen offers, for a pid we
-    spawned ourselves)."""
-
-    def __init__(self, pid):
-        self.pid = pid
-        self.returncode = None
-
-    def poll(self):
-        if self.returncode is None:
-            try:
-                pid, status = os.waitpid(self.pid, os.WNOHANG)
-            except ChildProcessError:
-                self.returncode = -1
-                return self.returncode
-            if pid:
-                self.returncode = os.waitstatus_to_exitcode(status)
-        return self.returncode
-
-    def wait(self):
-        if self.returncode is None:
-            try:
-                _, status = os.waitpid(self.pid, 0)
-                self.returncode = os.waitstatus_to_exitcode(status)
-            except ChildProcessError:
-                self.returncode = -1
-        return self.returncode
-
-    def kill(self):
-        if self.returncode is None:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-
-
-def _wait_exec_done(pid, timeout=2.0):
-    """posix_spawn returns as the child's exec begins, a moment before the
-    kernel closes the child's copies of our close-on-exec descriptors (a
-    serial port we have open, its lock with it). Wait for that: the child's
-    command line shows up once it is done (Linux; elsewhere, don't wait)."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if f.read(1):
-                    return
-            with open(f"/proc/{pid}/stat", "rb") as f:
-                if f.read().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X"):
-                    return  # it exited already
-        except (OSError, IndexError):
-            return
-        time.sleep(0.0002)
-
-
-class Throttle:
-    """Token bucket: `baud` bits/s as 10-bit UART frames, 64-byte FIFO."""
-
-    def __init__(self, baud):
-        self.rate = baud / 10.0
-        self.tokens = 64.0
-        self.t = time.monotonic()
-
-    def take(self, want):
-        now = time.monotonic()
-        self.tokens = min(64.0, self.tokens + (now - self.t) * self.rate)
-        self.t = now
-        n = min(want, int(self.tokens))
-        self.tokens -= n
-        return n
-
-    def wait_s(self):
-        return max(0.0005, (1 - self.tokens) / self.rate)
 
 
 class VirtualBoard:
@@ -264,9 +196,9 @@ class VirtualBoard:
                    (os.POSIX_SPAWN_DUP2, cout_w, fd_cout)]
         try:
             with SPAWN_OR_OPEN:  # see portlock
-                self.proc = _Child(os.posix_spawn(cmd[0], cmd, env, file_actions=actions,
+                self.proc = Child(os.posix_spawn(cmd[0], cmd, env, file_actions=actions,
                                                   setsid=True))
-                _wait_exec_done(self.proc.pid)
+                wait_exec_done(self.proc.pid)
         finally:
             os.close(s)
             os.close(cin_r)
