@@ -11,29 +11,13 @@ from html import escape
 from .categories import ANSWER_BY_RING, CATEGORY_LABELS
 from .figures import RING_BINS, WEEKDAYS, Figures, Quality, Report
 from .group_views import html_section, quality_notes
+from .wording import pct, plural, quality_flags, secs
 
 # Colours: on time green, early blue, late/missed red, unknown grey. They are
 # distinct in print (greyscale lightness differs) as well as on screen.
 C_EARLY, C_ON_TIME, C_LATE, C_MISSED, C_UNKNOWN = "#4c78a8", "#2e9e4f", "#d6452b", "#8c2d19", \
     "#9a9a9a"
 C_TARGET = "#222"
-
-
-def pct(x: float | None) -> str:
-    return "–" if x is None else f"{x:.1f} %"
-
-
-def plural(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
-
-
-def secs(ms: float | None) -> str:
-    """Seconds as the per-call rows give them (to 0.1 s); a median or p90
-    between two rows shows its second decimal (6.65 s), rounded beyond it."""
-    if ms is None:
-        return "–"
-    text = f"{ms / 1000:.2f}"
-    return (text[:-1] if text.endswith("0") else text) + " s"
 
 
 def _talk(f: Figures) -> str:
@@ -236,13 +220,8 @@ def _headline(f: Figures, r: Report) -> str:
 
 
 def _quality_row(desk: str, q: Quality) -> str:
-    flags = []
-    if q.gaps:
-        flags.append(f"{q.gaps} gap{'s' if q.gaps > 1 else ''} ({q.gap_records:,} records)")
-    if q.chain_breaks:
-        flags.append(f'<b class="bad">{q.chain_breaks} chain breaks</b>')
-    if q.unsynced:
-        flags.append(f"{plural(q.unsynced, 'call')} without a wall-clock time")
+    flags = [f'<b class="bad">{escape(t)}</b>' if bad else escape(t)
+             for t, bad in quality_flags(q)]
     last = (dt.datetime.fromtimestamp(q.last_pull).strftime("%Y-%m-%d %H:%M")
             if q.last_pull else "–")
     return (f"<tr><td>{escape(desk)}</td><td>{'yes' if q.hook_sense else 'no'}</td>"

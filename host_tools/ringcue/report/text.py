@@ -11,7 +11,7 @@ from rich.table import Table
 
 from .figures import Report
 from .group_views import quality_notes, text_tables
-from .html import plural, pct, secs
+from .wording import pct, plural, quality_flags, secs
 
 
 def desk_table(r: Report, title="Desks, worst first") -> Table:
@@ -64,13 +64,7 @@ def show(r: Report, console: Console | None = None):
     notes = []
     for d in sorted(r.quality):
         q = r.quality[d]
-        bits = []
-        if q.gaps:
-            bits.append(f"{plural(q.gaps, 'gap')} ({plural(q.gap_records, 'record')} missing)")
-        if q.chain_breaks:
-            bits.append(f"[red]{plural(q.chain_breaks, 'chain break')}[/]")
-        if q.unsynced:
-            bits.append(f"{plural(q.unsynced, 'call')} without a wall-clock time")
+        bits = [f"[red]{escape(w)}[/]" if bad else escape(w) for w, bad in quality_flags(q)]
         if not q.hook_sense:
             bits.append("no hook sense (outcomes unknown)")
         if bits:
