@@ -45,6 +45,7 @@ bench: setup
 	$(BIN)/python bench/bench_flash.py
 	$(BIN)/python bench/bench_soak.py
 	$(BIN)/python bench/bench_report.py
+	$(BIN)/python bench/bench_groups.py
 	$(BIN)/python bench/bench_pico.py
 
 clean:

@@ -151,21 +151,23 @@ def test_ground_truth_with_direct_calls():
 
 
 def test_report_recounts_group_calls_from_the_truth(tmp_path):
-    """The report's group figures, read from a store, against the office's
-    own record of each call: offered once, answered by whom on which ring
-    of the group, missed when no desk answered. (This office's calls are
-    all matched right, checked first: the rate over more offices is the
-    ground-truth tests' business.)"""
+    """The report's group figures, read from a store, recounted call by
+    call from its group calls, and against the office's own record of each
+    call (offered once, answered by whom on which ring of the group, missed
+    when no desk answered): they differ by no more than the calls the
+    matcher rebuilt wrong (each can move two counts)."""
     import datetime as dt
     from collections import Counter
     from zoneinfo import ZoneInfo
 
     from ringcue.report import figures, grouped
+    from ringcue.report.categories import classify
     from ringcue.sim.officegen import write
     from ringcue.store.sqlite import Store
 
-    o = office(GROUPS, days=10, ppm=50, sync_days=3, seed=1, direct_per_hour=0)
-    assert score(o, _match_office(o))["wrong"] == 0
+    o = office(GROUPS, days=10, ppm=50, sync_days=3, seed=3, direct_per_hour=0)
+    wrong = score(o, _match_office(o))["wrong"]
+    assert wrong <= 2
     s = Store(tmp_path / "o.db")
     write(s, o)
     zone = ZoneInfo("Europe/London")
@@ -174,22 +176,29 @@ def test_report_recounts_group_calls_from_the_truth(tmp_path):
     assert set(got) == set(GROUPS)
     group_of = {d: g for g, ds in GROUPS.items() for d in ds}
     by_key = {c.key: c for cs in o.calls.values() for c in cs}
-    want = {g: Counter() for g in GROUPS}
-    answers = {g: Counter() for g in GROUPS}
+    truth = {g: Counter() for g in GROUPS}
+    truth_answers = {g: Counter() for g in GROUPS}
     for k in o.truth:
         g = group_of[by_key[next(iter(k))].desk]
         if k in o.answered_by:
             desk, ring = o.answered_by[k]
-            want[g][figures.classify("answered", ring)] += 1
-            answers[g][desk] += 1
+            truth[g][classify("answered", ring)] += 1
+            truth_answers[g][desk] += 1
         else:
-            want[g][figures.classify("abandoned", max(by_key[x].rings for x in k))] += 1
+            truth[g][classify("abandoned", max(by_key[x].rings for x in k))] += 1
+    off = 0
     for g, gf in got.items():
-        assert {k: v for k, v in gf.figures.counts.items() if v} == dict(want[g])
-        assert {d: ld.answered for d, ld in gf.loads.items() if ld.answered} == \
-            dict(answers[g])
-        assert gf.unmatched == sum(1 for k in o.truth if len(k) == 1
-                                   and group_of[by_key[next(iter(k))].desk] == g)
+        counts = {k: v for k, v in gf.figures.counts.items() if v}
+        answers = {d: ld.answered for d, ld in gf.loads.items() if ld.answered}
+        # call by call, the obvious way
+        assert counts == dict(Counter(classify(c.outcome, c.rings) for c in gf.calls))
+        assert answers == dict(Counter(c.answered_by for c in gf.calls if c.answered_by))
+        assert gf.figures.rings == {b: sum(1 for c in gf.calls if c.answered_by and
+                                           min(c.rings, 6) == b) for b in figures.RING_BINS}
+        assert gf.unmatched == sum(1 for c in gf.calls if len(c.calls) == 1)
+        off += sum(abs(counts.get(k, 0) - truth[g][k]) for k in set(counts) | set(truth[g]))
+        off += sum(abs(answers.get(d, 0) - truth_answers[g][d]) for d in GROUPS[g])
+    assert off <= 4 * wrong
     # and a day's range keeps only that day's group calls
     day = dt.date(2026, 9, 8)
     lo, hi = figures.day_bounds(day, day, zone)

@@ -39,6 +39,7 @@ import math
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from ringcue_core.profiles import PROFILES
 
@@ -309,38 +310,37 @@ def _track(rows, ref_on, ref_clock) -> list:
 def _stretch(rows, cands) -> list:
     """Offsets (or None) of calls that keep one clock pair."""
     w = OFFSET_WINDOW
-    sweeps = [_sweep(rows, cands, w, 0), _sweep(rows, cands, w // 2, w // 2),
-              _sweep(rows, cands, 0, w)]
+    sweeps = [_sweep(cands, w, 0), _sweep(cands, w // 2, w // 2), _sweep(cands, 0, w)]
     offs: list = []
     for i in range(len(rows)):
         known = [s[i] for s in sweeps if s[i] is not None]
-        if known and max(known) - min(known) <= 2 * OFFSET_BIN_MS:
-            offs.append(sweeps[1][i] if sweeps[1][i] is not None else known[0])
-            continue  # no jump here
-        best, best_d = None, None
-        for s in sweeps:
-            e = s[i]
-            if e is None:
-                continue
-            d = min((abs(dlt - e) for dlt, _o in cands[i]), default=0)
-            if best_d is None or d < best_d:
-                best, best_d = e, d
-        offs.append(best)
+        if not known:
+            offs.append(None)
+            continue
+        centres = [k[0] for k in known]
+        if max(centres) - min(centres) <= 2 * OFFSET_BIN_MS:
+            pick = sweeps[1][i] or known[0]  # no jump here
+        else:
+            pick = min(known, key=lambda k: min((abs(dlt - k[0]) for dlt, _o in cands[i]),
+                                                default=0))
+        offs.append(_refine(cands, *pick, rows[i][0]))
     return offs
 
 
-def _sweep(rows, cands, before, after) -> list:
-    """The offset at each call from the calls `before` ahead of it to
-    `after` behind it (None where they do not agree enough)."""
-    n = len(rows)
-    votes = Counter()
+def _sweep(cands, before, after) -> list:
+    """For each call, the most common offset (bin centre, and the window's
+    calls lo..hi) of the calls `before` ahead of it to `after` behind it,
+    or None where too few agree."""
+    n = len(cands)
+    votes: Counter = Counter()  # bin -> differences in it and its two neighbours
 
     def put(i, sign):
         for dlt, _o in cands[i]:
             b = dlt // OFFSET_BIN_MS
-            votes[b] += sign
-            if not votes[b]:
-                del votes[b]
+            for k in (b - 1, b, b + 1):
+                votes[k] += sign
+                if not votes[k]:
+                    del votes[k]
 
     for i in range(min(after, n - 1) + 1):
         put(i, 1)
@@ -350,21 +350,19 @@ def _sweep(rows, cands, before, after) -> list:
             put(i + after, 1)
         if i - before - 1 >= 0:
             put(i - before - 1, -1)
-        out.append(_local_offset(votes, cands, max(0, i - before), min(n, i + after + 1),
-                                 rows[i][0]))
+        best = max(votes.items(), key=itemgetter(1), default=None)
+        if best is None or best[1] < MIN_VOTES:
+            out.append(None)
+        else:
+            out.append((best[0] * OFFSET_BIN_MS + OFFSET_BIN_MS // 2, max(0, i - before),
+                        min(n, i + after + 1)))
     return out
 
 
-def _local_offset(votes: Counter, cands, lo, hi, at):
-    """The offset at time `at` from the votes of calls lo..hi-1, or None."""
-    best, best_n = None, 0
-    for b in list(votes):
-        n = votes[b - 1] + votes[b] + votes[b + 1]
-        if n > best_n or (n == best_n and best is not None and b < best):
-            best, best_n = b, n
-    if best is None or best_n < MIN_VOTES:
-        return None
-    centre = best * OFFSET_BIN_MS + OFFSET_BIN_MS // 2
+def _refine(cands, centre, lo, hi, at):
+    """The offset at time `at` from the differences of calls lo..hi-1 that
+    agree with `centre`: their median, or a line through them when they
+    span hours (drift is linear between syncs); None if too few agree."""
     span = 0
     pts = []
     for i in range(lo, hi):
@@ -376,7 +374,6 @@ def _local_offset(votes: Counter, cands, lo, hi, at):
         return None
     if span < 3_600_000 or len(pts) < 4:
         return int(sorted(d for _t, d in pts)[len(pts) // 2])
-    # a line through them (drift is linear between syncs), evaluated at `at`
     mt = sum(t for t, _ in pts) / len(pts)
     md = sum(d for _, d in pts) / len(pts)
     stt = sum((t - mt) ** 2 for t, _ in pts)
