@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .figures import Report
+from .wording import pct, plural
 
 EVENNESS_NOTE = ("evenness: how evenly the desks share the answered calls (100 % = "
                  "equal shares, 0 % = one desk answers all)")
@@ -18,10 +19,6 @@ EVENNESS_NOTE = ("evenness: how evenly the desks share the answered calls (100 %
 
 def _share(n: int, total: int) -> str:
     return f"{100 * n / total:.0f} %" if total else "–"
-
-
-def _pct(p) -> str:
-    return "–" if p is None else f"{p:.1f} %"
 
 
 def desk_rows(r: Report):
@@ -42,9 +39,9 @@ def quality_notes(r: Report) -> list[str]:
     for name, g in r.groups.items():
         bits = []
         if g.unmatched:
-            bits.append(f"{g.unmatched:,} desk call{'' if g.unmatched == 1 else 's'} matched "
-                        "no other desk's (rung at one desk only: the others busy, a direct "
-                        "call, or a clock off by more than ringcue could measure)")
+            bits.append(f"{plural(g.unmatched, 'desk call')} matched no other desk's (rung "
+                        "at one desk only: the others busy, a direct call, or a clock off "
+                        "by more than ringcue could measure)")
         if g.unsynced:
             bits.append(f"{g.unsynced:,} without a wall-clock time, so not matched")
         if bits:
@@ -67,9 +64,9 @@ def text_tables(r: Report, console):
         ok = r.meets_target(f)
         style = "" if ok is None else "green" if ok else "red"
         t.add_row(Text(name), f"{f.offered(r.short_abandons):,}",
-                  f"[{style}]{_pct(p)}[/]" if style else _pct(p),
+                  f"[{style}]{pct(p)}[/]" if style else pct(p),
                   f"{f.counts['missed'] + f.counts['short_abandon']:,}",
-                  _pct(g.evenness), f"{g.unmatched + g.unsynced:,}")
+                  pct(g.evenness), f"{g.unmatched + g.unsynced:,}")
     console.print(t)
     t = Table(title="Who answers the group's calls", title_justify="left",
               box=box.SIMPLE_HEAD, pad_edge=False)
@@ -89,10 +86,10 @@ def html_section(r: Report, bar) -> str:
         f = g.figures
         p = f.pct(f.by_ring_3, r.short_abandons)
         rows.append(f'<tr><td>{escape(name)}</td><td class="n">'
-                    f'{f.offered(r.short_abandons):,}</td><td class="n">{_pct(p)}</td>'
+                    f'{f.offered(r.short_abandons):,}</td><td class="n">{pct(p)}</td>'
                     f'<td>{bar(p, r.target)}</td><td class="n">{f.counts["late"]:,}</td>'
                     f'<td class="n">{f.counts["missed"] + f.counts["short_abandon"]:,}</td>'
-                    f'<td class="n">{_pct(g.evenness)}</td>'
+                    f'<td class="n">{pct(g.evenness)}</td>'
                     f'<td class="n">{g.unmatched + g.unsynced:,}</td></tr>')
     for name, d, rung, ans, share, of_rung, by3 in desk_rows(r):
         desks.append(f'<tr><td>{escape(name)}</td><td>{escape(d)}</td><td class="n">{rung:,}'
@@ -115,7 +112,7 @@ time); they count as group calls rung at one desk.</p>
 """
 
 
-def xlsx_sheet(wb, r: Report, bold, pct):
+def xlsx_sheet(wb, r: Report, bold, pct_format):
     if not r.groups:
         return
     ws = wb.add_worksheet("Ring groups")
@@ -126,7 +123,7 @@ def xlsx_sheet(wb, r: Report, bold, pct):
         f = g.figures
         p = f.pct(f.by_ring_3, r.short_abandons)
         ws.write_row(row, 0, [name, f.offered(r.short_abandons), f.by_ring_3])
-        ws.write(row, 3, None if p is None else p / 100, pct)
+        ws.write(row, 3, None if p is None else p / 100, pct_format)
         ws.write_row(row, 4, [f.counts["late"], f.counts["missed"] + f.counts["short_abandon"],
                               None if g.evenness is None else round(g.evenness, 1),
                               g.unmatched + g.unsynced])

@@ -5,10 +5,10 @@ benchmark (ringcue.report.groups), and `ringcue sim fleet --groups`.
 The office: a PBX rings every free desk of a group at once (each port
 starts up to `stagger_ms` after the first: small PBXs stagger their ring
 generator), busy desks are skipped, the first desk to react answers (each
-group's first desk reacts quickest), or the caller gives up. Desks also get direct calls of their own. Each desk's
-board logs its call as the firmware would: the answering desk at the
-answer, the others `end_ms` after their last ring pulse, with the rings
-each heard. Boards' clocks drift (+-`ppm`) and are set at each pull, every
+group's first desk reacts quickest), or the caller gives up. Desks also
+get direct calls of their own. Each desk's board logs its call as the
+firmware would: the answering desk at the answer, the others `end_ms`
+after their last ring pulse, with the rings each heard. Boards' clocks drift (+-`ppm`) and are set at each pull, every
 `sync_days`; the store places a boot's calls from the boot's first sync
 (store.place_in_time), so the error grows with the time since then.
 """
