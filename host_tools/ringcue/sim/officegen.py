@@ -8,9 +8,11 @@ generator), busy desks are skipped, the first desk to react answers (each
 group's first desk reacts quickest), or the caller gives up. Desks also
 get direct calls of their own. Each desk's board logs its call as the
 firmware would: the answering desk at the answer, the others `end_ms`
-after their last ring pulse, with the rings each heard. Boards' clocks drift (+-`ppm`) and are set at each pull, every
-`sync_days`; the store places a boot's calls from the boot's first sync
-(store.place_in_time), so the error grows with the time since then.
+after their last ring pulse, with the rings each heard. Boards' clocks
+drift (+-`ppm`) and are set at each pull, every `sync_days`; the store
+places a boot's calls from the boot's first sync (place_in_time), so the
+error grows with the time since the board's last restart (every
+`boot_days` on average).
 """
 
 from __future__ import annotations
