@@ -164,7 +164,8 @@ def run(speed: float = 3.0, workdir: Path | None = None, console: Console | None
         console.print("Next: [bold]make test[/] runs the suite; see README.md for technicians, "
                       "managers and developers. A fleet's report, made up: [bold].venv/bin/"
                       "ringcue sim fleet --db /tmp/fleet.db[/] then [bold].venv/bin/ringcue "
-                      "report --db /tmp/fleet.db --out fleet.html[/]")
+                      "report --db /tmp/fleet.db --out fleet.html[/]; with desks in ring groups (one "
+                      "call rings several desks, counted once): [bold]sim fleet --groups[/]")
         return 0
     finally:
         vb.stop()
