@@ -305,8 +305,8 @@ def _track(rows, ref_on, ref_clock) -> list:
 def _stretch(rows, cands) -> list:
     """Offsets (or None) of calls that keep one clock pair. A long stretch
     is first measured coarsely on every COARSE_STEP-th call, then each call
-    keeps only the differences near that (fewer to count: 3x faster at
-    200,000 calls, as exact in bench/bench_groups.py)."""
+    keeps only the differences near that (fewer to count: half the CPU at
+    200,000 calls, matching as well in bench/bench_groups.py)."""
     n = len(rows)
     if n > 4 * COARSE_STEP * OFFSET_WINDOW:
         idx = list(range(0, n, COARSE_STEP))
