@@ -131,9 +131,15 @@ def xlsx_sheet(wb, r: Report, bold, pct_format):
     row += 1
     ws.write_row(row, 0, ["group", "desk", "rung", "answered", "share of answers",
                           "answered of rung", "answered by ring 3"], bold)
-    for vals in desk_rows(r):
-        row += 1
-        ws.write_row(row, 0, vals)
+    for name, g in r.groups.items():
+        total = sum(ld.answered for ld in g.loads.values())
+        for d in g.desks:
+            ld = g.loads[d]
+            row += 1
+            ws.write_row(row, 0, [name, d, ld.rung, ld.answered])
+            ws.write(row, 4, ld.answered / total if total else None, pct_format)
+            ws.write(row, 5, ld.answered / ld.rung if ld.rung else None, pct_format)
+            ws.write(row, 6, ld.answered_by_3)
     ws.write(row + 2, 0, EVENNESS_NOTE)
     ws.set_column(0, 1, 20)
     ws.set_column(2, 7, 14)
