@@ -15,13 +15,13 @@ import sys
 import time
 
 import micropython
+from micropython import const
 
 from ringcue_core import VERSION
 from ringcue_core import detector as D
 from ringcue_core import proto
 from ringcue_core.capture import EdgeCapture
 from ringcue_core.profiles import get_profile
-from ringcue_core.events import format_action
 from ringcue_core.ticks import tdiff
 
 from . import store
@@ -31,16 +31,19 @@ from .clock import now_ms
 from .outputs import Outputs
 
 CONFIG_PATH = "/ringcue.json"
-_HOOK_DEBOUNCE_MS = micropython.const(40)
-_BOOT_GRACE_MS = micropython.const(30000)  # a technician can always get in first
+# const() by its own name: mpy-cross folds only `const(...)`; with a leading
+# underscore the name then takes no room on the board (micropython.const(...)
+# was an ordinary call, and each name an interned global: heap, docs/hardware.md)
+_HOOK_DEBOUNCE_MS = const(40)
+_BOOT_GRACE_MS = const(30000)  # a technician can always get in first
 # After Ctrl-C the watchdog is fed this long at the REPL (a flash, a technician's
 # session); then it resets the board back into the firmware.
-_MAINTENANCE_MS = micropython.const(600000)
+_MAINTENANCE_MS = const(600000)
 # Ctrl-C is a byte while the firmware runs (line noise must not stop it); it
 # interrupts only when followed within this window by another Ctrl-C (a
 # person) or a REPL control byte Ctrl-A..E (mpremote, Thonny, ringcue send
 # Ctrl-C, CR, Ctrl-A). docs/protocol.md
-_INTR_WINDOW_MS = micropython.const(500)
+_INTR_WINDOW_MS = const(500)
 
 if hasattr(micropython, "alloc_emergency_exception_buf"):  # not on the unix port
     micropython.alloc_emergency_exception_buf(100)
@@ -294,6 +297,10 @@ class App:
                 self.log_record(logfmt.REC_HANGUP, struct.pack(
                     "<II", self.log.last_call_seq, a[2]), a[1])
             if self.monitor:
+                # loaded when first needed: ~1.4 KB of heap a board without a
+                # technician watching never spends
+                from ringcue_core.events import format_action
+
                 self.write(proto.event_line(format_action(a)))
             if self.pending_config and self.det.state == D.ST_IDLE:
                 self.pending_config = False
