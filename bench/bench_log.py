@@ -36,10 +36,10 @@ def fill_log(port, n):
 import sys
 sys.path.insert(0, '/fw/' + open('/fw/current').read().strip())
 from ringcue_fw.flashlog import FlashLog
-from ringcue_core import logfmt
+from ringcue_core import codes, logfmt
 L = FlashLog(1)
 for i in range({n}):
-    L.append(logfmt.REC_CALL, i * 7000, logfmt.call_payload(1 + i % 5, 0x11, 2500 + i % 9000, 'uk'))
+    L.append(codes.REC_CALL, i * 7000, logfmt.call_payload(1 + i % 5, 0x11, 2500 + i % 9000, 'uk'))
     if i % 64 == 63:
         L.flush()
 L.flush()

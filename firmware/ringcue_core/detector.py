@@ -30,6 +30,10 @@
 # edge() never allocates: state is small ints, actions go to an int array.
 from array import array
 
+# the action, outcome and flag codes: ringcue_core.codes (shared with the host)
+from .codes import (ACT_ALARM_OFF, ACT_ALARM_ON, ACT_ANSWER, ACT_CALL_END, ACT_CUE_OFF,
+                    ACT_CUE_ON, ACT_HANGUP, ACT_RING, FLAG_ALARM, FLAG_CUE,
+                    OUTCOME_ABANDONED, OUTCOME_ANSWERED, OUTCOME_UNKNOWN)
 from .cue import CuePolicy
 from .ticks import tadd, tdiff
 
@@ -55,24 +59,6 @@ ST_GAP = const(2)  # call active, between rings
 ST_TALK = const(3)  # answered, off-hook (hook sense only)
 ST_OFFHOOK = const(4)  # off-hook with no call: outgoing call, pulses ignored
 STATE_NAMES = ("idle", "ringing", "gap", "talk", "offhook")
-
-# actions: (code, t_ms, a, b, c). Append new codes, never renumber.
-ACT_RING = const(1)  # a = ring number within the call
-ACT_CUE_ON = const(2)
-ACT_CUE_OFF = const(3)
-ACT_ALARM_ON = const(4)
-ACT_ALARM_OFF = const(5)
-ACT_ANSWER = const(6)  # a = rings
-ACT_CALL_END = const(7)  # a = rings, b = outcome | FLAG_*, c = answer_ms or -1
-ACT_HANGUP = const(8)  # a = talk_ms
-
-OUTCOME_ANSWERED = const(1)
-OUTCOME_ABANDONED = const(2)
-OUTCOME_UNKNOWN = const(3)
-OUTCOME_MASK = const(0x0F)
-OUTCOME_NAMES = ("", "answered", "abandoned", "unknown")
-FLAG_CUE = const(0x10)
-FLAG_ALARM = const(0x20)
 
 _SLOT = const(5)
 _LATE_MS = const(1000)  # how far an edge may arrive behind the detector's clock

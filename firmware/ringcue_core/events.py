@@ -1,7 +1,7 @@
 # Detector actions as JSON text: the one format for `ringcue replay`, the
 # board's monitor stream and the docs (docs/trace-format.md). Hand-built so
 # MicroPython and CPython print the same bytes (their json key orders differ).
-from . import detector as D
+from . import codes as C
 from .ticks import tdiff
 
 
@@ -10,23 +10,23 @@ def format_action(act, t0=0, base=0):
     t_ms = base + (the action's ticks - t0), wrap-safe within 6.2 days."""
     code, t, a, b, c = act
     head = '{"t_ms": %d, "event": ' % (base + tdiff(t, t0))
-    if code == D.ACT_RING:
+    if code == C.ACT_RING:
         return head + '"ring", "n": %d}' % a
-    if code == D.ACT_ANSWER:
+    if code == C.ACT_ANSWER:
         return head + '"answer", "rings": %d}' % a
-    if code == D.ACT_CALL_END:
+    if code == C.ACT_CALL_END:
         return head + (
             '"call_end", "rings": %d, "outcome": "%s", "answer_ms": %s, '
             '"alarm": %s, "cue": %s}'
             % (
                 a,
-                D.OUTCOME_NAMES[b & D.OUTCOME_MASK],
+                C.OUTCOME_NAMES[b & C.OUTCOME_MASK],
                 "null" if c < 0 else str(c),
-                "true" if b & D.FLAG_ALARM else "false",
-                "true" if b & D.FLAG_CUE else "false",
+                "true" if b & C.FLAG_ALARM else "false",
+                "true" if b & C.FLAG_CUE else "false",
             )
         )
-    if code == D.ACT_HANGUP:
+    if code == C.ACT_HANGUP:
         return head + '"hangup", "talk_ms": %d}' % a
     name = ("", "", "cue_on", "cue_off", "alarm_on", "alarm_off")[code]
     return head + '"%s"}' % name

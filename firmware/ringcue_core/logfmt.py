@@ -3,7 +3,7 @@
 #
 #   offset size  field
 #   0      1     magic 0xA5
-#   1      1     type (REC_*)
+#   1      1     type (codes.REC_*)
 #   2      1     payload length
 #   3      4     seq      never repeats, across reboots and rotations
 #   7      2     boot     boot count (mod 65536) of the boot that wrote it
@@ -26,13 +26,8 @@ MAGIC = 0xA5
 HEADER = 17
 TRAILER = 4
 
-REC_BOOT = 1  # payload: build (12 ascii) + fw version (ascii)
-REC_CALL = 2  # payload: rings u8, flags u8, answer_ms u32 (0xFFFFFFFF = none), profile u8,
-#               alarm_ms u32 (how long the alarm sounded; absent from older logs)
-REC_HANGUP = 3  # payload: call seq u32, talk_ms u32
-REC_TIME_SYNC = 4  # payload: unix_ms u64 (the wall clock at `ticks`)
-REC_CONFIG = 5  # payload: the new configuration as JSON
-REC_FAULT = 6  # payload: "code: message" utf-8
+# record types: ringcue_core.codes (REC_*); the payloads are described there
+from .codes import PROFILE_IDS
 
 # The wall clocks a time sync may carry (ms since 1970): 2020-01-01 up to
 # 2100-01-01. The board refuses others; the store ignores others it finds.
@@ -41,8 +36,6 @@ SYNC_MAX_MS = 4102444800000
 
 NO_ANSWER = 0xFFFFFFFF
 GENESIS = b"\x00\x00\x00\x00"  # the `prev` of the very first record
-
-PROFILE_IDS = ("universal", "us", "uk", "au", "de", "fr", "jp")
 
 
 def link(record):

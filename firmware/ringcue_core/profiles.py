@@ -13,16 +13,20 @@
 # and off-times <= 6000, so universal = join 1000, end 8000 covers them all.
 # Country profiles know their cadence and tighten both.
 
-# name: (join_ms, end_ms, first_ms, what it covers)
-PROFILES = {
-    "universal": (1000, 8000, 0, "every national cadence, no setting needed"),
-    "us": (700, 7500, 0, "US/Canada 2000/4000 and Bellcore distinctive rings (DR5: 5.5 s off)"),
-    "uk": (600, 4000, 0, "UK/IE/IN/NZ double ring 400/200/400/2000"),
-    "au": (800, 4000, 0, "Australia 400/200/400/2000 and AU distinctive rings"),
-    "de": (600, 6500, 0, "Germany/IT/RU/CN 1000/4000"),
-    "fr": (600, 5500, 0, "France 1500/3500 at 50 Hz"),
-    "jp": (600, 4000, 700, "Japan 1000/2000; ignores 500 ms CAR bursts"),
-}
+from .codes import PROFILE_IDS
+
+# name: (join_ms, end_ms, first_ms, what it covers). The names are the call
+# log's profile ids, in their order: a profile cannot exist without an id (a
+# new one: append to both; tests/test_codes.py checks they pair up).
+PROFILES = dict(zip(PROFILE_IDS, (
+    (1000, 8000, 0, "every national cadence, no setting needed"),  # universal
+    (700, 7500, 0, "US/Canada 2000/4000 and Bellcore distinctive rings (DR5: 5.5 s off)"),  # us
+    (600, 4000, 0, "UK/IE/IN/NZ double ring 400/200/400/2000"),  # uk
+    (800, 4000, 0, "Australia 400/200/400/2000 and AU distinctive rings"),  # au
+    (600, 6500, 0, "Germany/IT/RU/CN 1000/4000"),  # de
+    (600, 5500, 0, "France 1500/3500 at 50 Hz"),  # fr
+    (600, 4000, 700, "Japan 1000/2000; ignores 500 ms CAR bursts"),  # jp
+)))
 
 DEFAULT_PROFILE = "universal"
 

@@ -17,7 +17,7 @@ import time
 import micropython
 from micropython import const
 
-from ringcue_core import VERSION
+from ringcue_core import VERSION, codes
 from ringcue_core import detector as D
 from ringcue_core import proto
 from ringcue_core.capture import EdgeCapture
@@ -101,7 +101,7 @@ class App:
         if len(self.faults) > 8:
             self.faults.pop(0)
         if log and hasattr(self, "log"):
-            self.log_record(logfmt.REC_FAULT, ("%s: %s" % (code, msg)).encode())
+            self.log_record(codes.REC_FAULT, ("%s: %s" % (code, msg)).encode())
 
     def log_record(self, rtype, payload, ticks=None):
         """Queue a log record; the _logger task writes it within FLUSH_MS."""
@@ -278,23 +278,23 @@ class App:
             if a is None:
                 return
             code = a[0]
-            if code == D.ACT_CUE_ON:
+            if code == codes.ACT_CUE_ON:
                 self.outputs.update(cue=True)
-            elif code == D.ACT_CUE_OFF:
+            elif code == codes.ACT_CUE_OFF:
                 self.outputs.update(cue=False)
-            elif code == D.ACT_ALARM_ON:
+            elif code == codes.ACT_ALARM_ON:
                 self.alarm_t = a[1]
                 self.outputs.update(alarm=True)
-            elif code == D.ACT_ALARM_OFF:
+            elif code == codes.ACT_ALARM_OFF:
                 self.outputs.update(alarm=False)
-            elif code == D.ACT_CALL_END:
+            elif code == codes.ACT_CALL_END:
                 self.calls += 1
                 # the alarm stops when the call ends (answered or given up)
-                alarm_ms = tdiff(a[1], self.alarm_t) if a[3] & D.FLAG_ALARM else 0
-                self.log_record(logfmt.REC_CALL, logfmt.call_payload(
+                alarm_ms = tdiff(a[1], self.alarm_t) if a[3] & codes.FLAG_ALARM else 0
+                self.log_record(codes.REC_CALL, logfmt.call_payload(
                     a[2], a[3], a[4], self.cfg["profile"], alarm_ms), a[1])
-            elif code == D.ACT_HANGUP:
-                self.log_record(logfmt.REC_HANGUP, struct.pack(
+            elif code == codes.ACT_HANGUP:
+                self.log_record(codes.REC_HANGUP, struct.pack(
                     "<II", self.log.last_call_seq, a[2]), a[1])
             if self.monitor:
                 # loaded when first needed: ~1.4 KB of heap a board without a
@@ -333,9 +333,9 @@ def main(board, build=""):
         hal.wdt_start()
     app = App(hal)
     app.build = build
-    app.log_record(logfmt.REC_BOOT, (build + " " * 12)[:12].encode() + VERSION.encode())
+    app.log_record(codes.REC_BOOT, (build + " " * 12)[:12].encode() + VERSION.encode())
     if app.config_errors:
-        app.log_record(logfmt.REC_FAULT, ("config: " + "; ".join(app.config_errors)).encode())
+        app.log_record(codes.REC_FAULT, ("config: " + "; ".join(app.config_errors)).encode())
     try:
         hal.kbd_intr(-1)  # a stray 0x03 is a byte now (App._ctl_byte)
         asyncio.run(app.main())

@@ -3,7 +3,7 @@
 # one reply; nothing here may crash the board.
 import gc
 
-from ringcue_core import VERSION
+from ringcue_core import VERSION, codes
 from ringcue_core import config as cfgschema
 from ringcue_core import detector as D
 from ringcue_core import proto
@@ -126,7 +126,7 @@ class Commands:
         a.time_sync = (unix_ms, now_ms())
         import struct
 
-        a.log_record(logfmt.REC_TIME_SYNC, struct.pack("<Q", unix_ms), a.time_sync[1])
+        a.log_record(codes.REC_TIME_SYNC, struct.pack("<Q", unix_ms), a.time_sync[1])
         return {"ticks_ms": a.time_sync[1], "boots": a.boots}
 
     def do_config_get(self, args):
@@ -142,9 +142,7 @@ class Commands:
         store.write_json("/ringcue.json", cfg)
         import json
 
-        from ringcue_core import logfmt
-
-        a.log_record(logfmt.REC_CONFIG, json.dumps(cfg).encode())
+        a.log_record(codes.REC_CONFIG, json.dumps(cfg).encode())
         a.cfg = cfg
         a.config_source = "file"
         a.config_errors = []

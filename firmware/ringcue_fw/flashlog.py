@@ -24,6 +24,7 @@
 import os
 
 from ringcue_core import logfmt
+from ringcue_core.codes import REC_CALL, REC_FAULT
 
 from . import store
 from .clock import now_ms
@@ -53,6 +54,7 @@ def _records(path):
     except OSError:
         return
     with f:
+        magic = bytes((logfmt.MAGIC,))
         buf = b""
         eof = False
         bad = False  # inside a span of bytes that are no record
@@ -79,7 +81,7 @@ def _records(path):
                 if not bad:
                     bad = True
                     yield None, None
-                nxt = buf.find(b"\xa5", off + 1)  # logfmt.MAGIC: where a record may start
+                nxt = buf.find(magic, off + 1)  # where a record may start
                 off = nxt if nxt >= 0 else len(buf)
             buf = buf[off:]
             if eof:
@@ -136,7 +138,7 @@ class FlashLog:
                     self.torn += 1
                     bad = True
                     continue
-                if r[0] == logfmt.REC_CALL:
+                if r[0] == REC_CALL:
                     self.calls += 1
                 last = raw
             # append to the newest segment, unless it ends in bytes that are
@@ -161,7 +163,7 @@ class FlashLog:
                 "truncated or deleted)" % (self.next_seq, hwm)
             self.next_seq = hwm + 1  # their numbers are never used again
         if note:
-            self.append(logfmt.REC_FAULT, now_ms(), note.encode())
+            self.append(REC_FAULT, now_ms(), note.encode())
 
     # ---- writing ------------------------------------------------------------
     def append(self, rtype, ticks, payload):
@@ -173,7 +175,7 @@ class FlashLog:
         if not self.pending:
             self.pending_since = ticks
         self.pending.append(rec)
-        if rtype == logfmt.REC_CALL:
+        if rtype == REC_CALL:
             self.last_call_seq = seq
         return seq
 

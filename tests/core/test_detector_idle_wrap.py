@@ -5,6 +5,7 @@ before the wrap."""
 
 import pytest
 
+from ringcue_core import codes
 from ringcue_core import detector as D
 from ringcue_core.profiles import get_profile
 from ringcue_core.ticks import TICKS_MAX, tadd
@@ -42,7 +43,7 @@ def missed_call(det, t):
 def test_lifting_the_handset_after_a_long_idle_spell(idle_days):
     det = D.RingDetector(get_profile("universal"), 2, 3, hook_wired=True)
     t = missed_call(det, START)
-    assert [a for a in actions(det) if a[0] == D.ACT_CALL_END]
+    assert [a for a in actions(det) if a[0] == codes.ACT_CALL_END]
     t = tadd(t, int(idle_days * DAY))  # nothing at all happens meanwhile
     det.hook(t, 1)  # an outgoing call: before the fix, ValueError from 6.2 days on
     assert det.state == D.ST_OFFHOOK
@@ -61,10 +62,10 @@ def test_a_call_after_a_long_idle_spell_is_counted(idle_days):
     ring(det, tadd(end, 2000), 1.0)  # ring 2: the cue
     det.hook(tadd(end, 3500), 1)  # answered on ring 2
     got = actions(det)
-    ends = [a for a in got if a[0] == D.ACT_CALL_END]
+    ends = [a for a in got if a[0] == codes.ACT_CALL_END]
     assert len(ends) == 1 and ends[0][2] == 2
-    assert ends[0][3] & D.OUTCOME_MASK == D.OUTCOME_ANSWERED
-    assert D.ACT_CUE_ON in [a[0] for a in got]
+    assert ends[0][3] & codes.OUTCOME_MASK == codes.OUTCOME_ANSWERED
+    assert codes.ACT_CUE_ON in [a[0] for a in got]
 
 
 def test_a_stale_half_burst_never_joins_pulses_a_wrap_later():

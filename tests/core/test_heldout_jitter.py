@@ -8,6 +8,7 @@ import pytest
 from heldout import CADENCES_50, HZ, cases
 from oracle import as_lines, expect_call
 from replay_util import replay_cpython, replay_micropython_batch
+from ringcue_core import codes
 from ringcue_core import detector as D
 from ringcue_core.profiles import get_profile
 from synth import Synth
@@ -84,13 +85,13 @@ def test_one_odd_period_keeps_the_spacings_that_agree():
     did, needs a 7th.)"""
     t = _times(1000, [40, 50, 58, 58, 58])
     acts = _actions(t)
-    assert acts[0][:3] == (D.ACT_RING, t[-1], 1)
+    assert acts[0][:3] == (codes.ACT_RING, t[-1], 1)
 
 
 def test_jitter_in_both_directions_validates_without_restart():
     """Shortest then longest allowed spacing (-15 %, +15 % at 16 Hz)."""
     t = _times(1000, [53, 72, 53, 72])
-    assert _actions(t)[0][:3] == (D.ACT_RING, t[-1], 1)
+    assert _actions(t)[0][:3] == (codes.ACT_RING, t[-1], 1)
 
 
 @pytest.mark.parametrize("pps", [9, 10, 11])

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ringcue.paths import micropython_exe, mp_env
-from ringcue_core import detector as D
+from ringcue_core import codes
 from targets import TESTS_DIR
 
 pytestmark = pytest.mark.micropython
@@ -35,8 +35,8 @@ def test_interrupt_path_never_allocates(heap):
 def test_detector_edge_path_never_allocates(heap):
     assert heap["detector_edge_no_alloc"] is True
     # and it really detected: 4 rings, cue on ring 2, alarm after ring 3
-    assert heap["detector_actions"] == [D.ACT_RING, D.ACT_RING, D.ACT_CUE_ON, D.ACT_RING,
-                                        D.ACT_ALARM_ON, D.ACT_RING]
+    assert heap["detector_actions"] == [codes.ACT_RING, codes.ACT_RING, codes.ACT_CUE_ON,
+                                        codes.ACT_RING, codes.ACT_ALARM_ON, codes.ACT_RING]
 
 
 def test_capture_to_detector_drain_never_allocates(heap):

@@ -93,7 +93,7 @@ def board_calls(port):
     """Every call record in a board's log, read with log_read (binary)."""
     from ringcue.board.client import BoardClient
     from ringcue.store.pull import parse_chunk
-    from ringcue_core import logfmt
+    from ringcue_core import codes
 
     out = []
     with BoardClient.open(port) as b:
@@ -101,7 +101,7 @@ def board_calls(port):
         while True:
             r, data = b.call_binary("log_read", {"from_seq": frm, "max_bytes": 4096})
             recs = parse_chunk(data)
-            out += [dict(x["fields"], seq=x["seq"]) for x in recs if x["type"] == logfmt.REC_CALL]
+            out += [dict(x["fields"], seq=x["seq"]) for x in recs if x["type"] == codes.REC_CALL]
             if not recs or r["next"] >= r["end_seq"]:
                 return out
             frm = r["next"]

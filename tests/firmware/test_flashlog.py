@@ -9,7 +9,7 @@ import pytest
 
 from ringcue.store.pull import parse_chunk, verify
 from ringcue.paths import micropython_exe, mp_env
-from ringcue_core import logfmt
+from ringcue_core import codes, logfmt
 from targets import TESTS_DIR
 
 HERE = TESTS_DIR
@@ -30,7 +30,7 @@ def test_power_cut_at_every_block_write_loses_no_committed_record():
 def make_log(n, start=1):
     recs, prev = [], logfmt.GENESIS if start == 1 else b"\x01\x02\x03\x04"
     for seq in range(start, start + n):
-        raw = logfmt.encode(logfmt.REC_CALL, seq, 1, seq * 1000, prev,
+        raw = logfmt.encode(codes.REC_CALL, seq, 1, seq * 1000, prev,
                             logfmt.call_payload(seq % 5 + 1, 0x11, 1000, "uk"))
         prev = logfmt.link(raw)
         recs.append(raw)

@@ -18,7 +18,7 @@ import pytest
 from ringcue.store.pull import parse_chunk, pull
 from ringcue.paths import micropython_exe, mp_env
 from ringcue.store.sqlite import Store
-from ringcue_core import logfmt
+from ringcue_core import codes, logfmt
 from targets import TESTS_DIR
 
 HERE = TESTS_DIR
@@ -81,7 +81,7 @@ def test_every_change_cut_and_deletion_of_unpulled_records_is_reported(trials):
             bad["changed record stored"].append(trial)
         # the call logged after the change never takes a committed number
         new = [s for s, r in kept.items() if s > n
-               and logfmt.parse_one(r, 0)[0] == logfmt.REC_CALL]
+               and logfmt.parse_one(r, 0)[0] == codes.REC_CALL]
         if len(new) != 1:
             bad["later call lost or numbered over a committed record"].append(trial)
         reported = bool(res.gaps or res.chain_breaks)

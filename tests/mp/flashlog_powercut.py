@@ -9,7 +9,7 @@ import sys
 
 import vfs
 
-from ringcue_core import logfmt
+from ringcue_core import codes, logfmt
 from ringcue_fw import flashlog
 
 BS = 512
@@ -58,7 +58,7 @@ N = int(sys.argv[1]) if len(sys.argv) > 1 else 40
 log = flashlog.FlashLog(1, root="/m/log", seg_bytes=600, max_segs=4)
 dev.snaps = []
 for i in range(N):
-    log.append(logfmt.REC_CALL, i * 1000, logfmt.call_payload(1 + i % 6, 0x11, 1234, "uk"))
+    log.append(codes.REC_CALL, i * 1000, logfmt.call_payload(1 + i % 6, 0x11, 1234, "uk"))
     if i % 3 == 2 or i == N - 1:
         log.flush()
         committed[0] = log.next_seq - 1  # everything up to here is committed
@@ -100,7 +100,7 @@ for k, (img, done) in enumerate(snaps):
             bad.append((k, "sequence not contiguous"))
         if L.next_seq < done + 1:
             bad.append((k, "next seq %d would reuse committed %d" % (L.next_seq, done)))
-        L.append(logfmt.REC_CALL, 1, logfmt.call_payload(1, 0x11, 1, "uk"))
+        L.append(codes.REC_CALL, 1, logfmt.call_payload(1, 0x11, 1, "uk"))
         L.flush()  # and the log still takes new records
         checked += 1
     except Exception as e:

@@ -14,7 +14,7 @@ import sys
 import vfs
 from binascii import crc32, hexlify
 
-from ringcue_core import logfmt
+from ringcue_core import codes, logfmt
 from ringcue_fw import flashlog
 
 BS = 512
@@ -57,7 +57,7 @@ vfs.VfsLfs2.mkfs(dev)
 vfs.mount(vfs.VfsLfs2(dev), "/p")
 L = flashlog.FlashLog(1, root="/p/log", seg_bytes=SEG)
 for i in range(N):
-    L.append(logfmt.REC_CALL, i * 1000, call(i))
+    L.append(codes.REC_CALL, i * 1000, call(i))
     if i % 5 == 4 or i == N - 1:
         L.flush()
 segs = ["/log/" + n for n in sorted(os.listdir("/p/log")) if n.endswith(".seg")]
@@ -111,7 +111,7 @@ def trial(kind, at, path, new, boot):
         tamper(path, new)
         if boot:
             log = flashlog.FlashLog(2, root="/t/log", seg_bytes=SEG)
-        log.append(logfmt.REC_CALL, 99000, call(99))  # the board goes on logging
+        log.append(codes.REC_CALL, 99000, call(99))  # the board goes on logging
         res = {"kind": kind, "at": at, "boot": boot, "lost": log.lost,
                "answers": pull_answers(log)}
     except Exception as e:

@@ -4,7 +4,7 @@ import json
 
 import vfs
 
-from ringcue_core import logfmt
+from ringcue_core import codes, logfmt
 from ringcue_fw import flashlog
 
 
@@ -29,14 +29,14 @@ vfs.VfsLfs2.mkfs(dev)
 vfs.mount(vfs.VfsLfs2(dev), "/m")
 L = flashlog.FlashLog(1, root="/m/log")
 for i in range(10):
-    L.append(logfmt.REC_CALL, i, logfmt.call_payload(2, 0x11, 100, "uk"))
+    L.append(codes.REC_CALL, i, logfmt.call_payload(2, 0x11, 100, "uk"))
 L.flush()
 whole = L.read(1, 10000)[0]
 with open("/m/log/00000001.seg", "ab") as f:  # half of an 11th record, then garbage
-    f.write(logfmt.encode(logfmt.REC_CALL, 11, 1, 11, L.prev, b"1234567")[:15])
+    f.write(logfmt.encode(codes.REC_CALL, 11, 1, 11, L.prev, b"1234567")[:15])
 L2 = flashlog.FlashLog(2, root="/m/log")
 kept = L2.read(1, 10000)[0]
-seq = L2.append(logfmt.REC_CALL, 12, logfmt.call_payload(3, 0x11, 100, "uk"))
+seq = L2.append(codes.REC_CALL, 12, logfmt.call_payload(3, 0x11, 100, "uk"))
 L2.flush()
 after = L2.read(1, 10000)
 print(json.dumps({"kept_all": kept == whole, "torn": L2.torn, "next_seq": seq,

@@ -23,7 +23,7 @@ from ringcue.report import figures as report
 from ringcue.cli.main import cli
 from ringcue.report.html import C_LATE, C_ON_TIME, render
 from ringcue.store.sqlite import Store
-from ringcue_core import logfmt
+from ringcue_core import codes, logfmt
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -66,9 +66,9 @@ def hand(tmp_path):
                    "VALUES (?,?,?,?,?,?)", (dev, "pico", desk, "0.1.0", 8, 1.7e9))
     prev = logfmt.GENESIS
     for i, fw in enumerate((b"0.1.0", b"0.1.0", b"0.2.0")):  # A booted three times
-        raw = logfmt.encode(logfmt.REC_BOOT, 100 + i, i, 0, prev, b"build-000000" + fw)
+        raw = logfmt.encode(codes.REC_BOOT, 100 + i, i, 0, prev, b"build-000000" + fw)
         db.execute("INSERT INTO records VALUES (?,?,?,?,?,?,?,?)",
-                   ("A", 100 + i, logfmt.REC_BOOT, i, 0, prev, logfmt.link(raw), raw))
+                   ("A", 100 + i, codes.REC_BOOT, i, 0, prev, logfmt.link(raw), raw))
         prev = logfmt.link(raw)
     db.execute("INSERT INTO issues VALUES ('A', 50, 'gap', 'records 10..49 missing (x)')")
     db.execute("INSERT INTO issues VALUES ('B', 7, 'chain_break', 'record 7 ...')")

@@ -4,7 +4,7 @@ unwrapped along the log."""
 
 from ringcue.store.pull import parse_chunk, verify
 from ringcue.store.sqlite import Store
-from ringcue_core import logfmt
+from ringcue_core import codes, logfmt
 from ringcue_core.ticks import TICKS_PERIOD
 
 DAY = 86_400_000
@@ -17,10 +17,10 @@ def log(events, boot=3, first_seq=1):
     for t, kind in events:
         if kind == "sync":
             payload = (SYNC_UNIX).to_bytes(8, "little")
-            rtype = logfmt.REC_TIME_SYNC
+            rtype = codes.REC_TIME_SYNC
         else:
             payload = logfmt.call_payload(2, 0x11, 3000, "uk")
-            rtype = logfmt.REC_CALL
+            rtype = codes.REC_CALL
         rec = logfmt.encode(rtype, seq, boot, t % TICKS_PERIOD, prev, payload)
         prev = logfmt.link(rec)
         out += rec

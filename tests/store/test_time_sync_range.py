@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from ringcue.cli.main import cli
 from ringcue.store.pull import parse_chunk, verify
 from ringcue.store.sqlite import Store
-from ringcue_core import logfmt
+from ringcue_core import codes, logfmt
 
 GOOD = 1_790_000_000_000
 
@@ -19,9 +19,9 @@ def log(sync_ms):
     """A call, a time sync carrying sync_ms, a call (one boot)."""
     out, prev = b"", logfmt.GENESIS
     for seq, (rtype, payload) in enumerate([
-            (logfmt.REC_CALL, logfmt.call_payload(2, 0x12, 3000, "uk")),
-            (logfmt.REC_TIME_SYNC, sync_ms.to_bytes(8, "little")),
-            (logfmt.REC_CALL, logfmt.call_payload(3, 0x12, 5000, "uk"))], start=1):
+            (codes.REC_CALL, logfmt.call_payload(2, 0x12, 3000, "uk")),
+            (codes.REC_TIME_SYNC, sync_ms.to_bytes(8, "little")),
+            (codes.REC_CALL, logfmt.call_payload(3, 0x12, 5000, "uk"))], start=1):
         rec = logfmt.encode(rtype, seq, 4, seq * 60_000, prev, payload)
         prev = logfmt.link(rec)
         out += rec

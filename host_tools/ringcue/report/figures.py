@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from zoneinfo import ZoneInfo
 
-from ringcue_core import logfmt
+from ringcue_core import codes, logfmt
 
 from ..store.records import decode_payload
 from .categories import CATEGORIES, IN_TIME, category_sql, classify
@@ -430,11 +430,11 @@ def _quality(db, desks) -> dict[str, Quality]:
             q.chain_breaks += n
     for dev, rtype, raw in db.execute(
             "SELECT device_id, type, raw FROM records WHERE type IN (?, ?)",
-            (logfmt.REC_BOOT, logfmt.REC_FAULT)):
+            (codes.REC_BOOT, codes.REC_FAULT)):
         if dev not in label:
             continue
         q = out[label[dev]]
-        if rtype == logfmt.REC_FAULT:
+        if rtype == codes.REC_FAULT:
             q.faults += 1
             continue
         q.restarts += 1

@@ -14,7 +14,7 @@ import math
 import random
 from zoneinfo import ZoneInfo
 
-from ringcue_core import logfmt
+from ringcue_core import codes, logfmt
 
 DESK_NAMES = ("Front desk", "Reception", "Dental", "Clinic", "Lobby", "Switchboard",
               "Sales", "Support", "Ward", "Pharmacy")
@@ -129,10 +129,10 @@ def _device_records(db, dev, desk, n, rnd, gap, restarts, pulled):
     prev = logfmt.GENESIS
     for b in range(restarts + 1):
         seq = 10_000_000 + b  # outside the calls' numbers: only type and payload matter here
-        raw = logfmt.encode(logfmt.REC_BOOT, seq, b + 1, 0, prev,
+        raw = logfmt.encode(codes.REC_BOOT, seq, b + 1, 0, prev,
                             b"build-000000" + (b"0.1.0" if b == 0 else b"0.1.1"))
         db.execute("INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?,?,?)",
-                   (dev, seq, logfmt.REC_BOOT, b + 1, 0, prev, logfmt.link(raw), raw))
+                   (dev, seq, codes.REC_BOOT, b + 1, 0, prev, logfmt.link(raw), raw))
         prev = logfmt.link(raw)
     if gap:
         a = rnd.randint(1, max(1, n - 100))

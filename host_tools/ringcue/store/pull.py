@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from ringcue_core import logfmt
+from ringcue_core import codes, logfmt
 
 from ..board.client import BoardClient
 from .records import decode_payload
@@ -119,7 +119,7 @@ def pull(board: BoardClient, store: Store, progress=None, sync_clock=True) -> Pu
             last_seq, last_link = recs[-1]["seq"], recs[-1]["link"]
         store.add_chunk(dev_id, desk, recs, issues, last_seq, last_link)
         res.new += len(recs)
-        res.calls += sum(1 for x in recs if x["type"] == logfmt.REC_CALL)
+        res.calls += sum(1 for x in recs if x["type"] == codes.REC_CALL)
         res.bytes += len(data)
         if progress:
             progress(len(recs), total)

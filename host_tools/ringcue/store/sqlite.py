@@ -8,7 +8,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from ringcue_core import logfmt
+from ringcue_core import codes, logfmt
 
 from ..errors import UsageError, UserError
 from ringcue_core.ticks import TICKS_PERIOD, tdiff
@@ -159,7 +159,7 @@ class Store:
                     "INSERT OR IGNORE INTO records VALUES (?,?,?,?,?,?,?,?)",
                     (device_id, r["seq"], r["type"], r["boot"], r["ticks"], r["prev"],
                      r["link"], r["raw"]))
-                if r["type"] == logfmt.REC_CALL:
+                if r["type"] == codes.REC_CALL:
                     f = r["fields"]
                     self.db.execute(
                         "INSERT OR IGNORE INTO calls(device_id, seq, desk, boot, ticks, rings, "
@@ -168,11 +168,11 @@ class Store:
                         (device_id, r["seq"], desk, r["boot"], r["ticks"], f["rings"],
                          f["outcome"], f["answer_ms"], int(f["cue"]), int(f["alarm"]),
                          f["profile"], f.get("alarm_ms")))
-                elif r["type"] == logfmt.REC_HANGUP:
+                elif r["type"] == codes.REC_HANGUP:
                     f = r["fields"]
                     self.db.execute("UPDATE calls SET talk_ms=? WHERE device_id=? AND seq=?",
                                     (f["talk_ms"], device_id, f["call_seq"]))
-                elif r["type"] == logfmt.REC_TIME_SYNC and _sane_sync(r["fields"]["unix_ms"]):
+                elif r["type"] == codes.REC_TIME_SYNC and _sane_sync(r["fields"]["unix_ms"]):
                     # (an older firmware took any value: others stay unsynced)
                     self.db.execute("INSERT OR IGNORE INTO time_syncs VALUES (?,?,?,?,?)",
                                     (device_id, r["seq"], r["boot"], r["ticks"],
