@@ -2,6 +2,8 @@
 # use) and on the host (`ringcue config validate`). Pure.
 from .profiles import PROFILES
 
+CONFIG_PATH = "/ringcue.json"  # where a board keeps its configuration
+
 DEFAULTS = {
     "desk": "",
     "profile": "universal",

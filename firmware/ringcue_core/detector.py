@@ -30,10 +30,7 @@
 # edge() never allocates: state is small ints, actions go to an int array.
 from array import array
 
-# the action, outcome and flag codes: ringcue_core.codes (shared with the host)
-from .codes import (ACT_ALARM_OFF, ACT_ALARM_ON, ACT_ANSWER, ACT_CALL_END, ACT_CUE_OFF,
-                    ACT_CUE_ON, ACT_HANGUP, ACT_RING, FLAG_ALARM, FLAG_CUE,
-                    OUTCOME_ABANDONED, OUTCOME_ANSWERED, OUTCOME_UNKNOWN)
+from . import codes as C  # the action, outcome and flag codes (shared with the host)
 from .cue import CuePolicy
 from .ticks import tadd, tdiff
 
@@ -148,15 +145,15 @@ class RingDetector:
         st = self.state
         if offhook:
             if st == ST_RINGING or st == ST_GAP:
-                self._push(ACT_ANSWER, t, self.rings, 0, 0)
-                self._end_call(t, OUTCOME_ANSWERED, tdiff(t, self._t0))
+                self._push(C.ACT_ANSWER, t, self.rings, 0, 0)
+                self._end_call(t, C.OUTCOME_ANSWERED, tdiff(t, self._t0))
                 self.state = ST_TALK
                 self._answer_t = t
             elif st == ST_IDLE:
                 self.state = ST_OFFHOOK
         else:
             if st == ST_TALK:
-                self._push(ACT_HANGUP, t, tdiff(t, self._answer_t), 0, 0)
+                self._push(C.ACT_HANGUP, t, tdiff(t, self._answer_t), 0, 0)
             if st >= ST_TALK:
                 self.state = ST_IDLE
         self._cn = 0
@@ -232,9 +229,9 @@ class RingDetector:
         if self.state == ST_RINGING:
             self.state = ST_GAP
             if self.policy.ring_ended(self.rings):
-                self._push(ACT_ALARM_ON, now, 0, 0, 0)
+                self._push(C.ACT_ALARM_ON, now, 0, 0, 0)
         else:  # ST_GAP: silence long enough, the call is over
-            out = OUTCOME_ABANDONED if self.hook_wired else OUTCOME_UNKNOWN
+            out = C.OUTCOME_ABANDONED if self.hook_wired else C.OUTCOME_UNKNOWN
             self._end_call(now, out, -1)
             self.state = ST_IDLE
 
@@ -290,23 +287,23 @@ class RingDetector:
     def _ring_starts(self, t):
         self.rings += 1
         self.state = ST_RINGING
-        self._push(ACT_RING, t, self.rings, 0, 0)
+        self._push(C.ACT_RING, t, self.rings, 0, 0)
         if self.policy.ring_started(self.rings):
-            self._push(ACT_CUE_ON, t, 0, 0, 0)
+            self._push(C.ACT_CUE_ON, t, 0, 0, 0)
 
     def _end_call(self, t, outcome, answer_ms):
         p = self.policy
         flags = outcome
         if p.cue_seen:
-            flags |= FLAG_CUE
+            flags |= C.FLAG_CUE
         if p.alarm_seen:
-            flags |= FLAG_ALARM
+            flags |= C.FLAG_ALARM
         bits = p.clear()
         if bits & 1:
-            self._push(ACT_CUE_OFF, t, 0, 0, 0)
+            self._push(C.ACT_CUE_OFF, t, 0, 0, 0)
         if bits & 2:
-            self._push(ACT_ALARM_OFF, t, 0, 0, 0)
-        self._push(ACT_CALL_END, t, self.rings, flags, answer_ms)
+            self._push(C.ACT_ALARM_OFF, t, 0, 0, 0)
+        self._push(C.ACT_CALL_END, t, self.rings, flags, answer_ms)
 
     def _push(self, code, t, a, b, c):
         if self._qlen == self._qcap:

@@ -1,16 +1,12 @@
-# Serial command handlers: one do_<name>(args) per command, each returning a
-# JSON-able result or raising CommandError. Every request line gets exactly
-# one reply; nothing here may crash the board.
+# Serial command handlers: one do_<name>(args) per command. Each checks its
+# arguments, asks the App (its API: app.py) and returns the reply's result,
+# or (result, blob) for a reply followed by raw bytes; or it raises
+# CommandError. Every request line gets exactly one reply; nothing here may
+# crash the board.
 import gc
 
-from ringcue_core import VERSION, codes
-from ringcue_core import config as cfgschema
-from ringcue_core import detector as D
+from ringcue_core import logfmt
 from ringcue_core import proto
-
-from . import store
-from binascii import crc32
-from .clock import now_ms
 
 
 class CommandError(Exception):
@@ -29,15 +25,9 @@ def _arg(args, name, typ, default=None, lo=None, hi=None):
     return v
 
 
-def _collected_alloc():
-    gc.collect()
-    return gc.mem_alloc()
-
-
 class Commands:
     def __init__(self, app):
         self.app = app
-        self.binary = None  # raw bytes to send right after the reply line
         # The fixed table of commands. A request's name is only ever compared
         # against it (a dict lookup compares bytes): getattr() on it would
         # intern every unknown name as a qstr, which is never freed (a heap
@@ -46,7 +36,8 @@ class Commands:
         self._table = {n: getattr(self, "do_" + n) for n in COMMANDS}
 
     def handle(self, line):
-        """One request line -> one reply line."""
+        """One request line -> one reply line, or (line, blob) to write in
+        that order (a command that returned (result, blob))."""
         gc.collect()
         if line is proto.LineParser.TOO_LONG:
             return proto.reply_err("-", proto.ERR_TOO_LONG,
@@ -62,7 +53,10 @@ class Commands:
             return proto.reply_err(rid, proto.ERR_UNKNOWN_CMD, "unknown command %r (try: %s)"
                                    % (cmd[:proto.MAX_NAME], ", ".join(COMMANDS)))
         try:
-            return proto.reply_ok(rid, fn(args))
+            r = fn(args)
+            if type(r) is tuple:
+                return proto.reply_ok(rid, r[0]), r[1]
+            return proto.reply_ok(rid, r)
         except CommandError as e:
             return proto.reply_err(rid, e.code, e.msg)
         except MemoryError:
@@ -74,112 +68,48 @@ class Commands:
 
     # ---- commands -------------------------------------------------------
     def do_hello(self, args):
-        a = self.app
-        return {
-            "fw": VERSION,
-            "build": a.build,
-            "proto": proto.PROTO_VERSION,
-            "board": a.hal.name,
-            "id": "".join("%02x" % b for b in a.hal.unique_id()),
-            "config": a.cfg,
-            "config_source": a.config_source,
-            "config_errors": a.config_errors,
-            "boots": a.boots,
-            "uptime_ms": a.uptime_ms,
-        }
+        return self.app.info()
 
     def do_status(self, args):
-        a = self.app
-        d = a.det
-        r = self.do_hello(args)
-        r.update({
-            "state": D.STATE_NAMES[d.state],
-            "rings": d.rings if d.state in (D.ST_RINGING, D.ST_GAP) else 0,
-            "cue": a.outputs.cue,
-            "alarm": a.outputs.alarm,
-            "hook_sense": a.hal.has_hook,
-            "hook": a.hook,
-            "ring_level": a.hal.ring_level(),
-            "pulses": d.pulses,
-            "rejected": d.rejected,
-            "overflows": a.cap.overflows,
-            "calls": a.calls,
-            "log": a.log.stats(),
-            "ticks_ms": now_ms(),
-            "mem_free": gc.mem_free(),
-            "mem_alloc": _collected_alloc(),
-            "faults": ["%s: %s" % f for f in a.faults],
-        })
-        return r
+        return self.app.status()
 
     def do_time_sync(self, args):
         """The host's wall clock (ms since 1970) against our ticks; the log
         uses it to put wall time on records."""
-        from ringcue_core import logfmt
-
         unix_ms = _arg(args, "unix_ms", int)
         if not logfmt.SYNC_MIN_MS <= unix_ms < logfmt.SYNC_MAX_MS:
             raise CommandError(proto.ERR_BAD_ARGS, "unix_ms must be the wall clock in ms since "
                                "1970, from 2020-01-01 (%d) to 2100-01-01 (%d)"
                                % (logfmt.SYNC_MIN_MS, logfmt.SYNC_MAX_MS))
-        a = self.app
-        a.time_sync = (unix_ms, now_ms())
-        import struct
-
-        a.log_record(codes.REC_TIME_SYNC, struct.pack("<Q", unix_ms), a.time_sync[1])
-        return {"ticks_ms": a.time_sync[1], "boots": a.boots}
+        return self.app.time_sync(unix_ms)
 
     def do_config_get(self, args):
-        a = self.app
-        return {"config": a.cfg, "source": a.config_source, "errors": a.config_errors}
+        return self.app.config()
 
     def do_config_set(self, args):
         """Merge, validate, save atomically, apply. Bad settings change nothing."""
-        a = self.app
-        cfg, errors = cfgschema.validate(args, a.cfg, change=True)
+        cfg, errors = self.app.set_config(args)
         if errors:
             raise CommandError(proto.ERR_BAD_ARGS, "; ".join(errors))
-        store.write_json("/ringcue.json", cfg)
-        import json
-
-        a.log_record(codes.REC_CONFIG, json.dumps(cfg).encode())
-        a.cfg = cfg
-        a.config_source = "file"
-        a.config_errors = []
-        a.outputs.buzzer_on = cfg["buzzer"]
-        if a.det.state == D.ST_IDLE:  # never swap detectors mid-call
-            a.new_detector()
-        else:
-            a.pending_config = True
         return {"config": cfg}
 
     def do_selftest(self, args):
         """Run the LED/buzzer pattern for `ms`; report the inputs now."""
-        ms = _arg(args, "ms", int, 2000, 0, 60000)
-        a = self.app
-        a.outputs.selftest(ms)
-        return {"ring_level": a.hal.ring_level(), "hook": a.hal.hook_level(),
-                "hook_sense": a.hal.has_hook, "pulses": a.det.pulses, "ms": ms}
+        return self.app.selftest(_arg(args, "ms", int, 2000, 0, 60000))
 
     def do_monitor(self, args):
         """Stream every firmware event as an EV line while on."""
-        self.app.monitor = _arg(args, "on", bool, True)
-        return {"monitor": self.app.monitor}
+        on = _arg(args, "on", bool, True)
+        self.app.set_monitor(on)
+        return {"monitor": on}
 
     def do_log_read(self, args):
         """Raw log records from `from_seq`: the reply line says how many bytes
         follow it (binary, crc32 in `crc`), so a pull runs near line rate.
         `flush` (default true) commits pending records first."""
-        frm = _arg(args, "from_seq", int, 1, 0, 0x7FFFFFFF)
-        max_bytes = _arg(args, "max_bytes", int, 2048, 64, 8192)
-        log = self.app.log
-        if _arg(args, "flush", bool, True):
-            self.app.flush_log()
-        data, n, nxt = log.read(frm, max_bytes)
-        self.binary = data
-        return {"n": n, "bytes": len(data), "crc": crc32(data) & 0xFFFFFFFF,
-                "next": nxt, "first_seq": log.first_seq(), "end_seq": log.next_seq,
-                "committed": log.committed}
+        return self.app.read_log(_arg(args, "from_seq", int, 1, 0, 0x7FFFFFFF),
+                                 _arg(args, "max_bytes", int, 2048, 64, 8192),
+                                 _arg(args, "flush", bool, True))
 
 
 COMMANDS = sorted(n[3:] for n in dir(Commands) if n.startswith("do_"))

@@ -17,6 +17,7 @@ class Outputs:
         self._since = time.ticks_ms()
         self._wake = asyncio.Event()
         self._led = self._buzz = -1
+        self.alive = False  # a turn of run() since the app's watchdog last looked
 
     def update(self, cue=None, alarm=None):
         if cue is not None:
@@ -50,6 +51,7 @@ class Outputs:
     async def run(self):
         try:
             while True:
+                self.alive = True
                 now = time.ticks_ms()
                 mode = self._want(now)
                 if mode != self.mode:

@@ -9,7 +9,10 @@ time. (That a soft reboot leaves the watchdog running is rp2 behaviour the
 virtual board does not model: tests/boards/test_boards.py covers the HAL's side.)
 """
 
-from board_helpers import wait_ready
+import pytest
+
+from board_helpers import rq, wait_ready
+from ringcue.sim import ringgen
 
 GRACE_MS = 30_000  # ringcue_fw.app._BOOT_GRACE_MS: the watchdog starts after it
 WINDOW_MS = 600_000  # ringcue_fw.app._MAINTENANCE_MS: fed this long at the REPL
@@ -75,3 +78,51 @@ def test_without_the_firmware_the_watchdog_bites_at_the_repl(dut, vboard):
     sleep_at_repl(dut, 60_000)
     assert vboard.advance_to(left + WDT_MS + 2000)
     assert [k for _, k in vboard.resets] == ["watchdog"]
+
+
+def restart_firmware_at_repl(dut, vboard, hang=None):
+    """Stop the firmware inside the boot grace (no watchdog yet), then run
+    it again from the REPL, as /main.py does, with the task `hang` (a method
+    of ringcue_fw.app's namespace) replaced by one that never returns (a task
+    stuck on an await: a lost wakeup, a deadlock). Returns the virtual time
+    it started at."""
+    wait_ready(dut)
+    assert vboard.advance(5000)
+    to_repl(dut)
+    dut.write(b"import asyncio, board, ringcue_fw.app as A\r")
+    dut.expect(b">>> ", timeout=5)
+    if hang:
+        dut.write(b"A.%s = lambda self: asyncio.Event().wait()\r" % hang.encode())
+        dut.expect(b">>> ", timeout=5)
+    start = vboard.clock
+    dut.write(b"A.main(board, 'x')\r")
+    dut.expect(rb"ringcue \S+ on %s: ready" % vboard.kind.encode(), timeout=10)
+    return start
+
+
+@pytest.mark.parametrize("hang", ["App._edges", "App._deadlines", "App._hook", "App._logger",
+                                  "App._serial", "Outputs.run"])
+def test_a_hung_task_stops_the_feeding_and_the_watchdog_resets(dut, vboard, hang):
+    """The watchdog is fed only while every task takes turns: with one task
+    hung (the others run on), the firmware starts the watchdog after the
+    grace and never feeds it, so the board resets WDT_MS later, back into a
+    whole firmware."""
+    start = restart_firmware_at_repl(dut, vboard, hang=hang)
+    assert vboard.advance_to(start + GRACE_MS - 1000)
+    assert vboard.resets == []  # no watchdog yet: nothing to reset the board
+    assert vboard.advance_to(start + GRACE_MS + WDT_MS + 3000)
+    assert [k for _, k in vboard.resets] == ["watchdog"]
+    dut.expect(rb"ringcue (\S+) on %s: ready \(boot (\d+)\)" % vboard.kind.encode(), timeout=60)
+
+
+def test_firmware_restarted_at_the_repl_keeps_the_watchdog_fed(dut, vboard):
+    """The control for the test above: the same restart with no task hung
+    feeds the watchdog for minutes, idle or ringing."""
+    start = restart_firmware_at_repl(dut, vboard)
+    assert vboard.advance_to(start + GRACE_MS + 4 * WDT_MS)
+    ev, _ = ringgen.call_events("uk", 4)
+    vboard.play(ev)
+    assert vboard.advance(4 * WDT_MS)
+    assert vboard.resets == []
+    _, ok, st = rq(dut, "status")
+    assert ok == "ok" and st["calls"] >= 1 and st["faults"] == []
