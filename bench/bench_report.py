@@ -38,7 +38,7 @@ def store_for(calls: int, desks: int = 50) -> Path:
         tmp.unlink(missing_ok=True)
         s = Store(tmp)
         t = time.monotonic()
-        fleetgen.generate(s.db, desks=desks, calls=calls, days=365, seed=1,
+        fleetgen.generate(s, desks=desks, calls=calls, days=365, seed=1,
                           end=dt.date(2026, 10, 31))
         s.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         s.close()

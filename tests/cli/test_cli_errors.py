@@ -41,6 +41,9 @@ RINGCUE = str(Path(sys.executable).parent / "ringcue")
 TRACE = TESTS_DIR / "traces" / "uk_missed.trace"
 HAS_RESTART = "restart" in cli.commands
 ROW_TIMEOUT = 30  # s; a silent port costs about 6 s (three tries of 2 s)
+PASSWORD = "s3cret-pw"  # in every PostgreSQL URL below: no row may print it
+PG_DOWN = f"postgresql://ringcue:{PASSWORD}@127.0.0.1:1/calls"  # nothing listens on port 1
+V0_STORE = Path(__file__).parent.parent / "store" / "data" / "store-v0.db"
 
 
 
@@ -208,6 +211,46 @@ ROWS += [
         r"(is a file|not a (folder|directory))"),
     Row("mip-index-out-unwritable", ("mip-index", "--out", "{ro}/mip"), "plain", 1,
         r"cannot|permission|not permitted"),
+    # logs merge: the source must be a store with logs, proven by its records
+    Row("logs-merge-missing-src", ("logs", "merge", "{missing}/x.db", "--db", "{store}"),
+        "plain", 2, r"no such store"),
+    Row("logs-merge-src-foreign", ("logs", "merge", "{foreign}", "--db", "{store}"), "plain",
+        2, r"not a ringcue store"),
+    Row("logs-merge-src-damaged", ("logs", "merge", "{damaged}", "--db", "{store}"), "plain",
+        1, r"damaged"),
+    Row("logs-merge-src-empty", ("logs", "merge", "{empty}", "--db", "{store}"), "plain", 1,
+        r"no call logs yet"),
+    Row("logs-merge-into-itself", ("logs", "merge", "{store}", "--db", "{store}"), "plain", 2,
+        r"is the store to merge into"),
+    Row("logs-merge-tampered", ("logs", "merge", "{tampered}", "--db", "{store}"), "plain", 1,
+        r"record 5 of board e66141040b1b3c2a fails its CRC check.*nothing was merged"),
+    Row("logs-merge-db-missing-folder", ("logs", "merge", "{store}", "--db", "{missing}/x.db"),
+        "plain", 2, r"no such folder"),
+    Row("logs-merge-no-src", ("logs", "merge"), "plain", 2, r"Missing argument"),
+    # a PostgreSQL store (--db URL): no server there, a wrong password, a
+    # database of another program, a malformed URL; the password is never shown
+    Row("report-db-unreachable", ("report", "--db", PG_DOWN), "plain", 1,
+        r"postgresql://ringcue@127\.0\.0\.1:1/calls: cannot connect.*refused"),
+    Row("logs-export-db-unreachable", ("logs", "export", "--db", PG_DOWN), "plain", 1,
+        r"cannot connect"),
+    Row("logs-merge-db-unreachable", ("logs", "merge", "{store}", "--db", PG_DOWN), "plain", 1,
+        r"cannot connect"),
+    Row("logs-merge-src-unreachable", ("logs", "merge", PG_DOWN, "--db", "{store}"), "plain", 1,
+        r"cannot connect"),
+    Row("logs-pull-db-unreachable", ("logs", "pull", "--db", PG_DOWN, "--port", "{port}"),
+        "flashed", 1, r"cannot connect"),
+    Row("report-db-bad-url", ("report", "--db", "postgresql://ringcue:s3cret-pw@[::1/x"),
+        "plain", 2, r"not a PostgreSQL URL|cannot connect"),
+    Row("report-db-wrong-password", ("report", "--db", "{pg_badpw}"), "pg", 1,
+        r"password authentication failed"),
+    Row("logs-merge-db-wrong-password", ("logs", "merge", "{store}", "--db", "{pg_badpw}"),
+        "pg", 1, r"password authentication failed"),
+    Row("report-db-not-ringcue", ("report", "--db", "{pg_foreign}"), "pg", 2,
+        r"not a ringcue store.*invoices"),
+    Row("logs-merge-db-not-ringcue", ("logs", "merge", "{store}", "--db", "{pg_foreign}"),
+        "pg", 2, r"not a ringcue store.*invoices"),
+    Row("report-db-empty-database", ("report", "--db", "{pg_empty}"), "pg", 2,
+        r"no ringcue store in this database"),
 ]
 
 
@@ -324,6 +367,15 @@ def _workspace(tmp_path: Path):
     db.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
     db.commit()
     db.close()
+    tampered = work / "tampered.db"  # a laptop's store with record 5 of a board edited
+    shutil.copy(V0_STORE, tampered)
+    db = sqlite3.connect(tampered)
+    where = "WHERE device_id = 'e66141040b1b3c2a' AND seq = 5"
+    raw = bytearray(db.execute(f"SELECT raw FROM records {where}").fetchone()[0])
+    raw[17] ^= 0x06  # the call's rings: its CRC no longer matches
+    db.execute(f"UPDATE records SET raw = ? {where}", (bytes(raw),))
+    db.commit()
+    db.close()
     damaged = work / "damaged.db"
     raw = bytearray(store.read_bytes())
     raw[4096:] = b"\xa5" * (len(raw) - 4096)
@@ -332,7 +384,7 @@ def _workspace(tmp_path: Path):
     old.write_text("a report from yesterday\n")
     ctx = {"trace": str(TRACE), "store": str(store), "missing": str(tmp_path / "no-such"),
            "missing_parent": str(work), "foreign": str(foreign), "damaged": str(damaged),
-           "empty": str(empty), "old": str(old), "ro": str(_unwritable_folder(tmp_path)),
+           "empty": str(empty), "old": str(old), "tampered": str(tampered), "ro": str(_unwritable_folder(tmp_path)),
            "port": "/dev/ringcue-no-such-port"}
     return ctx, env, [work, home, tmp_path / "cwd"]
 
@@ -383,6 +435,7 @@ def scenario_env(request, tmp_path):
     row: Row = request.param
     ctx, env, roots = _workspace(tmp_path)
     held = []  # processes to end
+    dropped = []  # PostgreSQL databases to drop
     board = None
     if row.scenario == "busy":
         holder, ctx["port"] = _hold_pty("busy")
@@ -407,9 +460,25 @@ def scenario_env(request, tmp_path):
         env["PATH"] = str(Path(sys.executable).parent)
     elif row.scenario == "home-unwritable":
         env["RINGCUE_HOME"] = str(Path(ctx["ro"]) / "ringcue-home")
+    elif row.scenario == "pg":  # a PostgreSQL server (skips, saying so, without one)
+        import psycopg
+        import pgserver
+
+        admin = pgserver.admin_url()
+        ctx["pg_badpw"] = pgserver.with_database(admin, "postgres", password=PASSWORD)
+        for key in ("pg_foreign", "pg_empty"):
+            name = pgserver.create_database(admin)
+            dropped.append((admin, name))
+            ctx[key] = pgserver.with_database(admin, name)
+        with psycopg.connect(ctx["pg_foreign"], autocommit=True) as c:
+            c.execute("CREATE TABLE invoices (id integer PRIMARY KEY)")
     try:
         yield row, ctx, env, roots, board
     finally:
+        for admin, name in dropped:
+            import pgserver
+
+            pgserver.drop_database(admin, name)
         for h in held:
             h.kill()
             h.wait()
@@ -477,6 +546,7 @@ def test_every_failure_is_one_line_and_changes_nothing(scenario_env, request):
         after = _snapshot(*roots)
     text = out + err
     assert "Traceback" not in text and "internal error" not in text, text
+    assert PASSWORD not in text, text  # a store URL's password is never echoed
     assert "Error:" not in err and "Usage:" not in err, err  # click's three-line form
     said = [line for line in err.splitlines() if line.startswith("ringcue:")]
     if row.scenario == "repl":  # the notice, the restart, then the command does its job

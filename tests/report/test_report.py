@@ -78,7 +78,7 @@ def hand(tmp_path):
 
 
 def test_hand_counted_figures(hand):
-    r = report.build(hand.db, tz="Europe/London")
+    r = report.build(hand, tz="Europe/London")
     a, b = r.desks["Front"], r.desks["Back"]
     assert a.counts == {"early": 1, "on_time": 4, "late": 1, "short_abandon": 1, "missed": 1,
                         "stopped_by_3": 0, "stopped_late": 0}
@@ -110,16 +110,16 @@ def test_hand_counted_figures(hand):
 
 
 def test_filters_by_desk_date_and_short_abandons(hand):
-    r = report.build(hand.db, desks=["B"], tz="Europe/London")  # by board id
+    r = report.build(hand, desks=["B"], tz="Europe/London")  # by board id
     assert list(r.desks) == ["Back"] and r.fleet.offered() == 4
-    r = report.build(hand.db, start=dt.date(2026, 3, 24), end=dt.date(2026, 3, 30),
+    r = report.build(hand, start=dt.date(2026, 3, 24), end=dt.date(2026, 3, 30),
                      tz="Europe/London")
     assert r.desks["Front"].offered() == 1 and r.desks["Back"].offered() == 1
     # days are the report zone's: in New York the 24th runs from 04:00 to 04:00 UTC
-    r = report.build(hand.db, start=dt.date(2026, 3, 24), end=dt.date(2026, 3, 24),
+    r = report.build(hand, start=dt.date(2026, 3, 24), end=dt.date(2026, 3, 24),
                      tz="America/New_York")
     assert r.fleet.offered() == 1
-    r = report.build(hand.db, tz="Europe/London", short_abandons=False)
+    r = report.build(hand, tz="Europe/London", short_abandons=False)
     f = r.desks["Front"]
     assert f.offered(False) == 7 and f.pct(f.by_ring_3, False) == pytest.approx(500 / 7)
     assert sum(map(sum, f.heat_calls)) == 6  # the ring-1 abandon left out of the calendar
@@ -161,11 +161,17 @@ def _calendar(f):
     return +heat, +daily
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 @pytest.mark.parametrize("tz", ["Europe/London", "America/New_York", "Asia/Kolkata"])
-def test_figures_match_a_call_by_call_recount(tmp_path, tz):
-    s = Store(tmp_path / "f.db")
-    fleetgen.generate(s.db, desks=6, calls=6000, days=400, seed=3, end=dt.date(2026, 11, 1))
-    r = report.build(s.db, tz=tz)
+def test_figures_match_a_call_by_call_recount(tmp_path, tz, backend, request):
+    if backend == "sqlite":
+        s = Store(tmp_path / "f.db")
+    else:  # the central store: the same figures from the server's SQL
+        from ringcue.store.postgres import PostgresStore
+
+        s = PostgresStore(request.getfixturevalue("pg_url"))
+    fleetgen.generate(s, desks=6, calls=6000, days=400, seed=3, end=dt.date(2026, 11, 1))
+    r = report.build(s, tz=tz)
     want = _recount(s, tz)
     assert set(r.desks) == set(want)
     for desk, w in want.items():
@@ -257,7 +263,7 @@ def test_xlsx_holds_the_same_figures(hand, tmp_path):
 
 
 def test_html_is_self_contained(hand):
-    html = render(report.build(hand.db, tz="Europe/London"))
+    html = render(report.build(hand, tz="Europe/London"))
     low = html.lower()
     for needle in ("<script", "<link", "src=", "url(", "http://", "https://", "@import"):
         assert needle not in low, needle
@@ -287,8 +293,8 @@ def test_charts_render_in_headless_chromium(tmp_path):
         pytest.skip(msg)
 
     s = Store(tmp_path / "f.db")
-    fleetgen.generate(s.db, desks=3, calls=3000, days=60, seed=5, end=dt.date(2026, 11, 1))
-    html = render(report.build(s.db, tz="Europe/London"))
+    fleetgen.generate(s, desks=3, calls=3000, days=60, seed=5, end=dt.date(2026, 11, 1))
+    html = render(report.build(s, tz="Europe/London"))
     s.close()
     page, control = tmp_path / "report.html", tmp_path / "no-charts.html"
     page.write_text(html)
@@ -355,7 +361,7 @@ def test_a_weekend_has_no_office_hours(tmp_path):
     with pytest.raises(ValueError, match="only a weekend"):
         s = Store(db)
         try:
-            fleetgen.generate(s.db, desks=1, calls=10, days=1, end=dt.date(2026, 11, 22))
+            fleetgen.generate(s, desks=1, calls=10, days=1, end=dt.date(2026, 11, 22))
         finally:
             s.close()
 
@@ -377,7 +383,7 @@ def test_round_the_clock_calls_across_daylight_saving_changes(tmp_path, tz):
             add(s.db, "A", seq, rnd.randrange(lo, hi), rings,
                 rnd.choice(("answered", "abandoned", "unknown")), answer=rings * 3000)
     s.db.commit()
-    r = report.build(s.db, tz=tz)
+    r = report.build(s, tz=tz)
     want = _recount(s, tz)["Front"]
     f = r.desks["Front"]
     assert _calendar(f) == (+want["heat"], +want["daily"])
@@ -385,7 +391,7 @@ def test_round_the_clock_calls_across_daylight_saving_changes(tmp_path, tz):
 
 
 def test_latest_missed_calls_listed_per_desk(hand):
-    r = report.build(hand.db, tz="Europe/London")
+    r = report.build(hand, tz="Europe/London")
     assert r.desks["Front"].missed_recent == [(ms(2026, 3, 23, 10, 45), 4),
                                               (ms(2026, 3, 23, 10, 30), 1)]
     assert r.desks["Back"].missed_recent == []  # no hook sense: nobody is known to give up

@@ -8,35 +8,35 @@ import click
 
 from ..errors import UsageError, UserError
 
-db_option = click.option("--db", type=click.Path(path_type=Path),
-                         help="The SQLite store (default: $RINGCUE_DB or "
-                              "~/.local/state/ringcue/ringcue.db).")
+db_option = click.option(
+    "--db", metavar="FILE|URL",
+    help="The store: a SQLite file, or a PostgreSQL server's postgresql://user:password@"
+         "host/dbname (needs ringcue[postgres]). Default: $RINGCUE_DB, else ringcue.db in "
+         "the state folder (~/.local/state/ringcue).")
 
 
-def open_store(db: Path | None):
-    """The store to read (report, export): it must exist and be a ringcue
-    store; it is opened read-only, so a failed command changes nothing."""
-    import sqlite3
+def open_store(db: str | None):
+    """The store to read (report, export, a merge's source): it must exist
+    and hold call logs; it is opened read-only, so a failed command changes
+    nothing."""
+    from ..store import default_location, is_url, open_store as open_any
 
-    from .report import damaged
-    from ..store.sqlite import Store, default_path
-
-    path = Path(db) if db else default_path()
-    if not path.exists():
+    location = db or default_location()
+    if not is_url(location) and not Path(location).exists():
         if db:
-            raise UsageError(f"{path}: no such store (pull logs into it first: "
-                             f"ringcue logs pull --db {path})")
+            raise UsageError(f"{location}: no such store (pull logs into it first: "
+                             f"ringcue logs pull --db {location})")
         raise UserError("no call logs yet: run `ringcue logs pull` with a board attached")
-    store = Store(path, create=False, readonly=True)
+    store = open_any(location, create=False, readonly=True)
     try:
-        empty = store.db.execute("SELECT 1 FROM devices LIMIT 1").fetchone() is None
-    except sqlite3.DatabaseError as e:
+        empty = not store.has_devices()
+    except store.errors as e:
         store.close()
-        raise damaged(store, e) from None
+        raise store.failed(e) from None
     if empty:
         store.close()
-        raise UserError(f"{path}: no call logs yet: run `ringcue logs pull` with a board "
-                        "attached")
+        raise UserError(f"{store.path}: no call logs yet: run `ringcue logs pull` with a "
+                        "board attached")
     return store
 
 
@@ -76,13 +76,14 @@ def pull(port, all_, db):
     from ..board.client import BoardTimeout, port_error
     from ..store.pull import pull as do_pull
     from ..board.ports import all_ports, pick_port
-    from ..store.sqlite import Store, default_path
+    from ..store import default_location, is_url, open_store as open_any
 
     console = Console(stderr=True)
-    path = Path(db) if db else default_path()
-    if path.is_dir():
+    location = db or default_location()
+    path = None if is_url(location) else Path(location)
+    if path and path.is_dir():
         raise UsageError(f"{path}: is a folder, not a ringcue store")
-    if not path.exists() and not path.parent.is_dir():
+    if path and not path.exists() and not path.parent.is_dir():
         raise UsageError(f"{path.parent}: no such folder")
     if all_:
         ports = [p["port"] for p in all_ports() if p["likely"]]
@@ -90,8 +91,8 @@ def pull(port, all_, db):
             raise UserError("no boards attached")
     else:
         ports = [pick_port(port or "auto")]
-    existed = path.exists()
-    store = Store(path)
+    existed = path is None or path.exists()
+    store = open_any(location)
     if existed:
         store.check()
     failures = []
@@ -115,6 +116,9 @@ def pull(port, all_, db):
             except UserError as e:
                 failures.append(f"{p}: {e.format_message()}")
                 continue
+            except store.errors as e:  # the store failed under the pull (a server gone)
+                failures.append(store.failed(e).format_message())
+                continue
             except OSError as e:
                 failures.append(str(port_error(p, e)))
                 continue
@@ -133,7 +137,7 @@ def pull(port, all_, db):
                               "since)")
     finally:
         store.close()
-        if not pulled and not existed:  # nothing to keep: leave no empty store behind
+        if not pulled and not existed:  # nothing to keep: leave no empty file behind
             for suffix in ("", "-wal", "-shm", "-journal"):
                 Path(str(path) + suffix).unlink(missing_ok=True)
     if len(failures) == 1 and len(ports) == 1:
@@ -161,18 +165,82 @@ def export(fmt, out, db):
     select desks and dates. CSV cells that a spreadsheet would run as a
     formula (starting with = + - @) are written with a leading '.
     """
-    from .report import write_raw
     from ..report.outfile import check_out
-
-    import sqlite3
-
-    from .report import damaged
+    from .report import write_raw
 
     check_out(out)
     store = open_store(db)
     try:
         write_raw(store, fmt, out, {})
-    except sqlite3.DatabaseError as e:
-        raise damaged(store, e) from None
+    except store.errors as e:
+        raise store.failed(e) from None
     finally:
         store.close()
+
+
+@logs.command()
+@click.argument("src", metavar="SRC")
+@db_option
+def merge(src, db):
+    """Bring another store's call logs into this one, checked again.
+
+    SRC is a store file (e.g. a laptop's ringcue.db) or a postgresql:// URL;
+    --db (or $RINGCUE_DB) is the store to merge into, e.g. the central
+    server. Every record's CRC and the hash chain are checked again and the
+    calls are decoded again from the records, so an edited store is refused,
+    naming the record, and nothing is merged. Merging the same store twice
+    adds nothing the second time.
+
+    \b
+    Example:
+      ringcue logs merge laptop.db --db postgresql://ringcue@db.example.org/calls
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from ..store import default_location, is_url, open_store as open_any
+    from ..store.merge import merge as do_merge
+
+    location = db or default_location()
+    path = None if is_url(location) else Path(location)
+    if path:
+        if path.is_dir():
+            raise UsageError(f"{path}: is a folder, not a ringcue store")
+        if not path.exists() and not path.parent.is_dir():
+            raise UsageError(f"{path.parent}: no such folder")
+    if not is_url(src) and not is_url(location) and Path(src).exists() and \
+            Path(location).exists() and Path(src).resolve() == Path(location).resolve():
+        raise UsageError(f"{src} is the store to merge into; give another SRC or --db")
+    source = open_store(src)
+    existed = path is None or path.exists()
+    merged = False
+    try:
+        target = open_any(location)
+    except BaseException:
+        source.close()
+        raise
+    try:
+        if is_url(src) and target.path == source.path:
+            raise UsageError(f"{source.path} is the store to merge into; give another SRC "
+                             "or --db")
+        target.check()
+        console = Console(stderr=True)
+        with Progress(TextColumn("merge"), BarColumn(), MofNCompleteColumn(), console=console,
+                      transient=True) as prog:
+            task = prog.add_task("merge", total=None)
+            res = do_merge(source, target, lambda n, total: prog.update(task, total=total,
+                                                                        completed=n))
+        merged = True
+    except source.errors as e:
+        raise source.failed(e) from None
+    except target.errors as e:
+        raise target.failed(e) from None
+    finally:
+        source.close()
+        target.close()
+        if not merged and not existed:  # leave no empty file behind
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+    click.echo(f"{target.path}: merged {source.path}: {_n(res.boards, 'board')}, "
+               f"{_n(res.records, 'record')} checked, {_n(res.new, 'new record')} "
+               f"({_n(res.calls, 'new call')})", err=True)

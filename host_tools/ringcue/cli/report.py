@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -101,15 +100,10 @@ def report(desks, start, end, fmt, out, target, exclude_short_abandons, with_cal
         if isinstance(e, BrokenPipeError):
             raise
         raise UserError(f"cannot write {out or 'the report'}: {e.strerror or e}") from None
-    except sqlite3.DatabaseError as e:
-        raise damaged(store, e) from None
+    except store.errors as e:
+        raise store.failed(e) from None
     finally:
         store.close()
-
-
-def damaged(store, e) -> UserError:
-    return UserError(f"{store.path}: the store is damaged ({e}); keep a copy, and pull into "
-                     "a new store with --db")
 
 
 def _report(store, desks, start, end, fmt, out, target, exclude_short_abandons, with_calls,
@@ -127,12 +121,12 @@ def _report(store, desks, start, end, fmt, out, target, exclude_short_abandons, 
         return
     from ..report.figures import build
 
-    r = build(store.db, target=target, short_abandons=not exclude_short_abandons, **args)
+    r = build(store, target=target, short_abandons=not exclude_short_abandons, **args)
     from ..report.grouped import for_report
 
     r.groups = for_report(store, r.zone, r.short_abandons, desks, start, end)
     if not r.fleet.offered():
-        if store.db.execute("SELECT 1 FROM calls LIMIT 1").fetchone() is None:
+        if not store.has_calls():
             raise UserError("no calls logged yet: the boards in the store have not rung; "
                             "pull again later with `ringcue logs pull`")
         raise UserError("no calls in the store for that selection (check --desk, --from, "
@@ -160,7 +154,7 @@ def _report(store, desks, start, end, fmt, out, target, exclude_short_abandons, 
 
         rows = None
         if with_calls:
-            rows = _with_progress(raw_rows(store.db, **args),
+            rows = _with_progress(raw_rows(store, **args),
                                   _count_calls(store, args), "calls sheet")
         with atomic_path(out) as tmp:
             dropped = write(r, tmp, rows)
@@ -173,7 +167,7 @@ def _report(store, desks, start, end, fmt, out, target, exclude_short_abandons, 
 def _count_calls(store, args) -> int:
     from ..report.figures import count_rows
 
-    return count_rows(store.db, **args)
+    return count_rows(store, **args)
 
 
 def _with_progress(rows, total: int, what: str):
@@ -199,9 +193,7 @@ def _with_progress(rows, total: int, what: str):
 
 
 def _check_desks(store, desks):
-    known = {d for (d,) in store.db.execute(
-        "SELECT DISTINCT COALESCE(NULLIF(desk, ''), device_id) FROM calls")}
-    known |= {d for (d,) in store.db.execute("SELECT device_id FROM devices")}
+    known = store.desk_names()
     missing = [d for d in desks if d not in known]
     if missing:
         hint = ", ".join(sorted(known)[:8]) + (" ..." if len(known) > 8 else "")
@@ -235,10 +227,10 @@ def _write_rows(store, fmt, f, args):
         w = csv.writer(f)
         w.writerow(RAW_COLUMNS)
         text = [RAW_COLUMNS.index(c) for c in ("desk", "device_id", "profile")]
-        w.writerows(csv_safe_rows(raw_rows(store.db, **args), text))
+        w.writerows(csv_safe_rows(raw_rows(store, **args), text))
     else:  # a JSON array, streamed one call at a time
         f.write("[")
-        for i, row in enumerate(raw_rows(store.db, **args)):
+        for i, row in enumerate(raw_rows(store, **args)):
             f.write(("," if i else "") + "\n" + json.dumps(dict(zip(RAW_COLUMNS, row))))
         f.write("\n]\n")
 

@@ -301,7 +301,7 @@ def fleet(desks, calls, days, seed, db, groups):
         with Progress(TextColumn("calls"), BarColumn(), MofNCompleteColumn(),
                       transient=True) as prog:
             task = prog.add_task("calls", total=calls)
-            generate(store.db, desks=desks, calls=calls, days=days, seed=seed,
+            generate(store, desks=desks, calls=calls, days=days, seed=seed,
                      progress=lambda n: prog.update(task, completed=n))
     except ValueError as e:  # e.g. only a weekend in --days
         store.close()

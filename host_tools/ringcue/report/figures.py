@@ -20,10 +20,8 @@ How a call is counted (the rule is printed in every report):
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
-from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from ringcue_core import codes, logfmt
@@ -33,7 +31,6 @@ from .categories import CATEGORIES, IN_TIME, category_sql, classify
 
 RING_BINS = (1, 2, 3, 4, 5, 6)  # 6 = "6 or more"
 MISSED_LIST = 15  # the latest missed calls listed per desk
-_CHUNK = 50_000  # rows fetched at a time
 # Answer and alarm times are counted in tenths of a second, rounded half up:
 # the values of the per-call rows (answer_s, alarm_s). Median, p90 and max are
 # computed exactly from those counts, as a spreadsheet's MEDIAN, PERCENTILE
@@ -50,6 +47,14 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 _CAT_SQL = category_sql()
 _DESK_SQL = "COALESCE(NULLIF(desk, ''), device_id)"
+# The SQL here runs on SQLite and PostgreSQL alike (the store's common
+# dialect, store/base.py): CASE for clamping, CASE sums, integer columns.
+
+
+def _clamp(sql: str, lo: int | None, hi: int) -> str:
+    """SQL for `sql` limited to [lo, hi] (SQLite's max(lo, min(x, hi)))."""
+    low = f"WHEN {sql} < {lo} THEN {lo} " if lo is not None else ""
+    return f"(CASE {low}WHEN {sql} > {hi} THEN {hi} ELSE {sql} END)"
 
 
 @dataclass
@@ -316,69 +321,63 @@ def _where(desks, start, end, zone):
     return where + dates, args + dargs
 
 
-def build(db: sqlite3.Connection, desks=(), start=None, end=None, tz: str | None = None,
+def build(db, desks=(), start=None, end=None, tz: str | None = None,
           target: float = 90.0, short_abandons: bool = True) -> Report:
-    """Compute the report from the store's connection.
+    """Compute the report from the store (a store.base.Store).
 
     desks: desk names or device ids to include (default: all). start/end:
     dates, inclusive, in `tz` (default: this computer's time zone). Calls
     with no wall-clock time are left out when a date range is given (they
     cannot be placed in it) and counted in the data-quality block.
 
-    Speed: SQLite's GROUP BY sorts its input, which costs seconds at a million
-    calls; instead each device's calls are read once, as two integer keys a
-    call, and counted with collections.Counter (a C loop), so the work is
-    linear and memory holds only the distinct keys and one chunk of rows.
+    Speed: each device's calls are read once, as two integer keys a call,
+    counted by the store (store.count_keys: on SQLite in a linear C loop, on
+    PostgreSQL by the server), so memory holds only the distinct keys.
     """
     zone = ZoneInfo(tz) if tz else _local_zone()
     tzname = tz or _local_zone_name()
     extra, args = _dates_sql(start, end, zone)
     figs: dict[str, Figures] = {}
-    first_col = itemgetter(0)
     local_ms = f"(wall_ms + {_offset_sql(db, zone, extra, args)})"
-    ok_sql = f"({_CAT_SQL}) IN ({', '.join(str(CATEGORIES.index(c)) for c in IN_TIME)})"
+    ok_sql = (f"CASE WHEN ({_CAT_SQL}) IN ({', '.join(str(CATEGORIES.index(c)) for c in IN_TIME)})"
+              " THEN 1 ELSE 0 END")  # by ring 3
     calendar_key = f"({local_ms} / 3600000) * 2 + ({ok_sql})"
     if not short_abandons:  # left out of the calendar too
         calendar_key = f"CASE WHEN ({_CAT_SQL}) != 3 THEN {calendar_key} END"
-    second_col = itemgetter(1)
-    for dev, desk in db.execute(
-            "SELECT DISTINCT device_id, desk FROM calls ORDER BY device_id").fetchall():
+    for dev, desk in sorted(db.execute(  # (Python's order: the same on every store)
+            "SELECT DISTINCT device_id, COALESCE(desk, '') FROM calls").fetchall()):
         label = desk or dev
         if desks and label not in desks and dev not in desks:
             continue
         f = figs.get(label)
         if f is None:
             f = figs[label] = Figures()
-        sel = "FROM calls WHERE device_id=? AND desk IS ?" + extra
+        sel = "FROM calls WHERE device_id=? AND COALESCE(desk, '')=?" + extra
         sargs = [dev, desk] + args
         # 1. per call, one row of two keys: its shape (category, ring bin,
         # answer and alarm bins) and when (local hour since 1970, by ring 3
-        # or not), counted in chunks so memory stays flat however many calls
-        shape, when = Counter(), Counter()
-        cur = db.execute(
-            f"SELECT ((({_CAT_SQL}) * 8 + max(1, min(rings, 6))) * {1 << _ANSWER_BITS} "
-            f"+ COALESCE(min({_TENTHS_SQL.format(col='answer_ms')}, {_NO_BIN_ANSWER - 1}), "
-            f"{_NO_BIN_ANSWER})) * {1 << _ALARM_BITS} "
-            f"+ COALESCE(min({_TENTHS_SQL.format(col='alarm_ms')}, {_NO_BIN_ALARM - 1}), "
-            f"{_NO_BIN_ALARM}), "
-            f"{calendar_key} {sel}", sargs)
-        while rows := cur.fetchmany(_CHUNK):
-            shape.update(map(first_col, rows))
-            when.update(map(second_col, rows))
+        # or not), counted by the store so memory stays flat however many calls
+        answer_bin = _clamp(_TENTHS_SQL.format(col="answer_ms"), None, _NO_BIN_ANSWER - 1)
+        alarm_bin = _clamp(_TENTHS_SQL.format(col="alarm_ms"), None, _NO_BIN_ALARM - 1)
+        shape, when = db.count_keys(
+            [f"((({_CAT_SQL}) * 8 + {_clamp('rings', 1, 6)}) * {1 << _ANSWER_BITS} "
+             f"+ COALESCE({answer_bin}, {_NO_BIN_ANSWER})) * {1 << _ALARM_BITS} "
+             f"+ COALESCE({alarm_bin}, {_NO_BIN_ALARM})", calendar_key], sel, sargs)
         _add_shape(f, shape)
         _add_calendar(f, when)
         # 3. the rest is plain aggregates over the device's key range (no sort)
         ans_max, alarms, cleared, alarm_max, talk_n, talk_ms = db.execute(
             f"SELECT max(CASE WHEN outcome='answered' THEN {_TENTHS_SQL.format(col='answer_ms')} "
-            f"* {ANSWER_BIN_MS} END), sum(alarm), sum(alarm=1 AND outcome='answered'), "
+            f"* {ANSWER_BIN_MS} END), sum(alarm), "
+            "sum(CASE WHEN alarm=1 AND outcome='answered' THEN 1 ELSE 0 END), "
             f"max({_TENTHS_SQL.format(col='alarm_ms')} * {ANSWER_BIN_MS}), count(talk_ms), "
             f"sum(talk_ms) {sel}", sargs).fetchone()
         f.answer_max_ms = _max(f.answer_max_ms, ans_max)
         f.alarm_max_ms = _max(f.alarm_max_ms, alarm_max)
-        f.alarms += alarms or 0
-        f.alarms_cleared_by_answer += cleared or 0
+        f.alarms += int(alarms or 0)  # (PostgreSQL sums as numeric)
+        f.alarms_cleared_by_answer += int(cleared or 0)
         f.talk_calls += talk_n
-        f.talk_ms += talk_ms or 0
+        f.talk_ms += int(talk_ms or 0)
         # 4. the latest missed calls, for the list a manager calls back from
         f.missed_recent += db.execute(
             f"SELECT wall_ms, rings {sel} AND outcome='abandoned' ORDER BY seq DESC LIMIT ?",
@@ -430,7 +429,7 @@ def _quality(db, desks) -> dict[str, Quality]:
             q.chain_breaks += n
     for dev, rtype, raw in db.execute(
             "SELECT device_id, type, raw FROM records WHERE type IN (?, ?)",
-            (codes.REC_BOOT, codes.REC_FAULT)):
+            (codes.REC_BOOT, codes.REC_FAULT)).fetchall():
         if dev not in label:
             continue
         q = out[label[dev]]
@@ -438,17 +437,18 @@ def _quality(db, desks) -> dict[str, Quality]:
             q.faults += 1
             continue
         q.restarts += 1
-        p = logfmt.parse_one(raw, 0)
+        p = logfmt.parse_one(bytes(raw), 0)
         if p:
             q.firmware.add(decode_payload(rtype, p[5])["fw"] or "?")
     for q in out.values():
         q.restarts = max(0, q.restarts - len(q.devices))  # each device's first boot
     for dev, unsynced, known in db.execute(
-            "SELECT device_id, sum(wall_ms IS NULL), sum(outcome != 'unknown') FROM calls "
-            "GROUP BY 1"):
+            "SELECT device_id, sum(CASE WHEN wall_ms IS NULL THEN 1 ELSE 0 END), "
+            "sum(CASE WHEN outcome != 'unknown' THEN 1 ELSE 0 END) FROM calls "
+            "GROUP BY 1").fetchall():
         if dev in label:
             q = out[label[dev]]
-            q.unsynced += unsynced
+            q.unsynced += int(unsynced)
             q.hook_sense = q.hook_sense or known > 0
     return out
 
@@ -494,22 +494,22 @@ RAW_COLUMNS = ("desk", "device_id", "seq", "local_time", "wall_ms", "clock", "ri
                "alarm_s", "talk_s", "profile", "boot", "ticks")
 
 
-def count_rows(db: sqlite3.Connection, desks=(), start=None, end=None, tz=None) -> int:
+def count_rows(db, desks=(), start=None, end=None, tz=None) -> int:
     """How many rows raw_rows() yields for the same selection."""
     zone = ZoneInfo(tz) if tz else _local_zone()
     w, args = _where(desks, start, end, zone)
     return db.execute(f"SELECT count(*) FROM calls WHERE {w}", args).fetchone()[0]
 
 
-def raw_rows(db: sqlite3.Connection, desks=(), start=None, end=None, tz=None):
+def raw_rows(db, desks=(), start=None, end=None, tz=None):
     """Per-call rows for CSV/JSON/XLSX exports, streamed (no list of a
     million dicts): one tuple per call in RAW_COLUMNS order."""
     zone = ZoneInfo(tz) if tz else _local_zone()
     w, args = _where(desks, start, end, zone)
-    cur = db.execute(
+    cur = db.stream(
         f"SELECT {_DESK_SQL}, device_id, seq, wall_ms, clock, rings, outcome, answer_ms, cue, "
         f"alarm, alarm_ms, talk_ms, profile, boot, ticks FROM calls WHERE {w} "
-        "ORDER BY 1, device_id, seq", args)
+        f"ORDER BY {_DESK_SQL}{db.collate}, device_id{db.collate}, seq", args)
     for (desk, dev, seq, wall, clock, rings, outcome, ans, cue, alarm, alarm_ms, talk, profile,
          boot, ticks) in cur:
         cat = classify(outcome, rings)

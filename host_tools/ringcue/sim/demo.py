@@ -153,7 +153,7 @@ def run(speed: float = 3.0, workdir: Path | None = None, console: Console | None
             console.print(report_table(log))
             console.print("\n5. The manager's report ([dim]ringcue report[/]; "
                           "[dim]--out report.html[/] for the charts):\n")
-            rep = build_report(store.db)
+            rep = build_report(store)
             show_report(rep, console)
             html = home() / "demo-report.html"
             html.write_text(render_html(rep), encoding="utf-8")

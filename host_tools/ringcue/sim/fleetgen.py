@@ -27,11 +27,12 @@ def desk_names(n: int) -> list[str]:
     return [f"{DESK_NAMES[i % len(DESK_NAMES)]} {i // len(DESK_NAMES) + 1}" for i in range(n)]
 
 
-def generate(db, desks: int = 50, calls: int = 1_000_000, days: int = 365, seed: int = 1,
+def generate(store, desks: int = 50, calls: int = 1_000_000, days: int = 365, seed: int = 1,
              end: dt.date | None = None, tz: str = "Europe/London", batch: int = 50_000,
              progress=None) -> int:
     """Add `calls` calls over `desks` desks and the `days` days up to `end`
-    (default: yesterday). Returns the number of calls written."""
+    (default: yesterday), into `store` (a store.base.Store: SQLite or
+    PostgreSQL). Returns the number of calls written."""
     rnd = random.Random(seed)
     zone = ZoneInfo(tz)
     end = end or dt.date.today() - dt.timedelta(days=1)
@@ -65,18 +66,18 @@ def generate(db, desks: int = 50, calls: int = 1_000_000, days: int = 365, seed:
             rows.append(_call(rnd, dev, names[d], i + 1, wall if i < unsynced_from else None,
                               hook, skill))
             if len(rows) >= batch:
-                _insert(db, rows)
+                store.bulk_insert("calls", CALL_COLUMNS, rows)
                 written += len(rows)
                 rows = []
                 if progress:
                     progress(written)
-        _insert(db, rows)
+        store.bulk_insert("calls", CALL_COLUMNS, rows)
         written += len(rows)
         if progress:
             progress(written)
-        _device_records(db, dev, names[d], n, rnd, gap=d % 11 == 5,
-                        restarts=1 + (d % 7 == 3), pulled=pulled)
-    db.commit()
+        with store.transaction():
+            _device_records(store, dev, names[d], n, rnd, gap=d % 11 == 5,
+                            restarts=1 + (d % 7 == 3), pulled=pulled)
     return written
 
 
@@ -114,28 +115,25 @@ def _call(rnd, dev, desk, seq, wall, hook, skill):
             "uk", talk, wall, "synced" if wall is not None else "unsynced", alarm_ms)
 
 
-def _insert(db, rows):
-    db.executemany(
-        "INSERT OR REPLACE INTO calls(device_id, seq, desk, boot, ticks, rings, outcome, "
-        "answer_ms, cue, alarm, profile, talk_ms, wall_ms, clock, alarm_ms) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+CALL_COLUMNS = ("device_id", "seq", "desk", "boot", "ticks", "rings", "outcome", "answer_ms",
+                "cue", "alarm", "profile", "talk_ms", "wall_ms", "clock", "alarm_ms")
 
 
 def _device_records(db, dev, desk, n, rnd, gap, restarts, pulled):
     """The device row, boot records (restarts, firmware) and log issues."""
-    db.execute("INSERT OR REPLACE INTO devices(device_id, board, desk, fw, last_seq, "
-               "first_pull, last_pull) VALUES (?,?,?,?,?,?,?)",
+    db.execute("INSERT INTO devices(device_id, board, desk, fw, last_seq, "
+               "first_pull, last_pull) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
                (dev, "pico", desk, "0.1.1", n, pulled, pulled))
     prev = logfmt.GENESIS
     for b in range(restarts + 1):
         seq = 10_000_000 + b  # outside the calls' numbers: only type and payload matter here
         raw = logfmt.encode(codes.REC_BOOT, seq, b + 1, 0, prev,
                             b"build-000000" + (b"0.1.0" if b == 0 else b"0.1.1"))
-        db.execute("INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?,?,?)",
+        db.execute("INSERT INTO records VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
                    (dev, seq, codes.REC_BOOT, b + 1, 0, prev, logfmt.link(raw), raw))
         prev = logfmt.link(raw)
     if gap:
         a = rnd.randint(1, max(1, n - 100))
-        db.execute("INSERT OR REPLACE INTO issues VALUES (?,?,?,?)",
+        db.execute("INSERT INTO issues VALUES (?,?,?,?) ON CONFLICT DO NOTHING",
                    (dev, a + 40, "gap", f"records {a}..{a + 39} missing (rotated out "
                     "on the board before this pull)"))

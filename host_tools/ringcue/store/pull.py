@@ -11,7 +11,7 @@ from ringcue_core import codes, logfmt
 
 from ..board.client import BoardClient
 from .records import decode_payload
-from .sqlite import Store
+from .base import Store
 
 CHUNK = 4096
 

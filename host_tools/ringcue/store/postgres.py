@@ -1,0 +1,184 @@
+"""The store on a PostgreSQL server (an organisation's central store):
+`--db postgresql://user:password@host/dbname` or RINGCUE_DB. Needs the
+`postgres` extra (psycopg 3): pip install 'ringcue[postgres]'.
+
+The tables are those of the SQLite store (schema.py, in PostgreSQL's
+types), in the database's default schema. The connection runs in
+autocommit; base.Store's transaction() groups what must land together.
+Several laptops may pull into one server at once: rows are keyed by board
+and sequence number and inserted with ON CONFLICT DO NOTHING (the same
+board from two laptops: stored once), and creating or upgrading the tables
+takes an advisory lock (two first pulls: created once).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections import Counter
+from urllib.parse import urlsplit, urlunsplit
+
+from ..errors import UsageError, UserError
+from . import schema
+from .base import Store as BaseStore
+
+SCHEMES = ("postgresql://", "postgres://")
+_LOCK_ID = 0x72696E67  # "ring": the advisory lock for creating/upgrading tables
+_BATCH = 20_000  # rows per fetch of a streamed read
+CONNECT_TIMEOUT_S = 10
+
+
+def is_url(location) -> bool:
+    return isinstance(location, str) and location.startswith(SCHEMES)
+
+
+def shown(url: str) -> str:
+    """The URL as messages show it: without its password."""
+    try:
+        u = urlsplit(url)
+        if u.password is not None:
+            host = u.hostname or ""
+            if ":" in host:
+                host = f"[{host}]"
+            netloc = f"{u.username or ''}@{host}" + (f":{u.port}" if u.port else "")
+            return urlunsplit((u.scheme, netloc, u.path, "", ""))
+        return urlunsplit((u.scheme, u.netloc, u.path, "", ""))
+    except ValueError:
+        return url.split("://", 1)[0] + "://..."
+
+
+def _password(url: str) -> str | None:
+    try:
+        return urlsplit(url).password
+    except ValueError:  # a malformed URL: what follows "user:" up to the last "@"
+        rest = url.split("://", 1)[-1].rpartition("@")[0]
+        return rest.partition(":")[2] or None
+
+
+def _translate(sql: str) -> str:
+    """The common dialect's `?` placeholders as psycopg's %s (no literal in
+    ringcue's SQL holds a `?` or a `%`)."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class PostgresStore(BaseStore):
+    """The store in the PostgreSQL database at `url`. create=False: it must
+    hold a ringcue store already (report, export, merge source);
+    readonly=True: every transaction is read-only. A database with other
+    programs' tables is refused before anything is written."""
+
+    kind = "postgresql"
+    collate = ' COLLATE "C"'  # SQLite's order, whatever the database's locale
+
+    def __init__(self, url: str, create: bool = True, readonly: bool = False):
+        self.url = url
+        self.path = shown(url)
+        self.readonly = readonly
+        try:
+            import psycopg
+        except ImportError:
+            raise UserError("a PostgreSQL store needs psycopg: pip install "
+                            "'ringcue[postgres]'") from None
+        self.errors = (psycopg.Error,)
+        try:
+            self.conn = psycopg.connect(url, autocommit=True,
+                                        connect_timeout=CONNECT_TIMEOUT_S,
+                                        application_name="ringcue")
+        except psycopg.OperationalError as e:
+            raise UserError(f"{self.path}: cannot connect ({self._reason(e)})") from None
+        except psycopg.ProgrammingError as e:  # a malformed URL
+            raise UsageError(f"{self.path}: not a PostgreSQL URL ({self._reason(e)})") from None
+        try:
+            self._check_foreign()
+            if not create and not schema.CORE <= self.tables():
+                raise UsageError(f"{self.path}: no ringcue store in this database (pull logs "
+                                 f"into it first: ringcue logs pull --db URL)")
+            if not readonly or self.schema_version() < schema.VERSION:
+                self.migrate()
+            if readonly:
+                self.conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        except psycopg.Error as e:
+            self.conn.close()
+            raise self.failed(e) from None
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def _reason(self, e) -> str:
+        """psycopg's message in one line, without the password if it says it."""
+        msg = " ".join(str(e).split()) or type(e).__name__
+        msg = re.sub(r"^connection failed: ", "", msg)
+        pw = _password(self.url)
+        return msg.replace(pw, "***") if pw else msg
+
+    def failed(self, e) -> UserError:
+        """A server error as the user's one line."""
+        return UserError(f"{self.path}: {self._reason(e)}")
+
+    # -- the backend --------------------------------------------------------
+    def execute(self, sql, args=()):
+        return self.conn.execute(_translate(sql), args or None)
+
+    def executemany(self, sql, rows):
+        rows = list(rows)
+        if rows:
+            with self.conn.cursor() as cur:
+                cur.executemany(_translate(sql), rows)
+
+    def transaction(self):
+        return self.conn.transaction()
+
+    def stream(self, sql, args=()):
+        # a server-side cursor: a million rows never sit in memory at once
+        with self.conn.transaction(), self.conn.cursor(name="ringcue_stream") as cur:
+            cur.itersize = _BATCH
+            cur.execute(_translate(sql), args or None)
+            yield from cur
+
+    def count_keys(self, keys, tail, args=()):
+        """Counted by the server in one pass (a hash aggregate per key)."""
+        names = [f"k{i}" for i in range(len(keys))]
+        inner = ", ".join(f"{k} AS {n}" for k, n in zip(keys, names))
+        sets = ", ".join(f"({n})" for n in names)
+        grouping = ", ".join(f"GROUPING({n})" for n in names)
+        counts = [Counter() for _ in keys]
+        for row in self.execute(
+                f"SELECT {', '.join(names)}, {grouping}, count(*) FROM (SELECT {inner} "
+                f"{tail}) AS k GROUP BY GROUPING SETS ({sets})", args).fetchall():
+            values, flags, n = row[:len(keys)], row[len(keys):-1], row[-1]
+            i = flags.index(0)  # the one key this row is grouped by
+            counts[i][values[i]] += n
+        return counts
+
+    def tables(self):
+        return {n for (n,) in self.conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = "
+            "current_schema() AND table_type = 'BASE TABLE'").fetchall()}
+
+    def _ddl(self, sql):
+        return schema.to_postgres(sql)
+
+    def _lock_schema(self):
+        self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_ID,))
+
+    def _add_column(self, table, column, decl):
+        self.conn.execute(schema.to_postgres(
+            f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {decl}"))
+
+    def bulk_insert(self, table: str, columns: tuple, rows) -> None:
+        """Many rows at once (a synthetic fleet, a merge): COPY into a
+        temporary table, then INSERT ... ON CONFLICT DO NOTHING."""
+        cols = ", ".join(columns)
+        with self.transaction():
+            self.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS bulk_{table} "
+                              f"(LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+            with self.conn.cursor() as cur:
+                with cur.copy(f"COPY bulk_{table} ({cols}) FROM STDIN") as copy:
+                    for r in rows:
+                        copy.write_row(r)
+            self.conn.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM bulk_{table} "
+                              "ON CONFLICT DO NOTHING")
+
+    def close(self):
+        with contextlib.suppress(Exception):
+            self.conn.close()
