@@ -77,18 +77,17 @@ def remove(group, desks, db):
 def _write(db, check, change, group, desks):
     """Check on a read-only store first (a refused change writes nothing,
     not even a journal), then make the change."""
+    from ..store import default_location, open_store as open_any
     from ..store.groups import GroupError
-    from ..store.sqlite import Store
 
     store = open_store(db)
-    path = store.path
     try:
         check(store, group, desks)
     except GroupError as e:
         raise UsageError(str(e)) from None
     finally:
         store.close()
-    store = Store(path, create=False)
+    store = open_any(db or default_location(), create=False)
     try:
         return change(store, group, desks)
     except GroupError as e:  # changed in between by another command

@@ -114,10 +114,10 @@ def pull(port, all_, db):
                 failures.append(f"{p}: the board refused the pull: {e.msg}")
                 continue
             except UserError as e:
-                failures.append(f"{p}: {e.format_message()}")
+                failures.append(f"{p}: {e}")
                 continue
             except store.errors as e:  # the store failed under the pull (a server gone)
-                failures.append(store.failed(e).format_message())
+                failures.append(str(store.failed(e)))
                 continue
             except OSError as e:
                 failures.append(str(port_error(p, e)))

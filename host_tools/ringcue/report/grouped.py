@@ -125,8 +125,8 @@ def for_report(store, zone, short_abandons=True, desks=(), start=None, end=None)
     members = {d for m in groups.values() for d in m}
     lo, hi = day_bounds(start, end, zone)
     by_desk: dict = {}
-    devices = store.db.execute("SELECT DISTINCT device_id, COALESCE(NULLIF(desk, ''), "
-                               "device_id) FROM calls").fetchall()
+    devices = store.execute("SELECT DISTINCT device_id, COALESCE(NULLIF(desk, ''), "
+                            "device_id) FROM calls").fetchall()
     for dev, label in devices:
         if label not in members:
             continue

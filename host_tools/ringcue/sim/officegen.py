@@ -188,8 +188,8 @@ def write(store, o: Office, pulled: float | None = None) -> int:
                          c.outcome, c.answer_ms, int(c.rings >= 2), int(alarm), c.profile,
                          None, c.wall_ms, "synced" if c.wall_ms is not None else "unsynced",
                          None))
-    db = store.db
-    with db:
+    db = store
+    with store.transaction():
         db.executemany(
             "INSERT OR REPLACE INTO calls(device_id, seq, desk, boot, ticks, rings, outcome, "
             "answer_ms, cue, alarm, profile, talk_ms, wall_ms, clock, alarm_ms) "

@@ -105,15 +105,20 @@ class Store:
             raise UsageError(f"{self.path}: not a ringcue store (another program's database: "
                              f"{shown}); give another --db")
 
+    def check_version(self) -> int:
+        """The store's version; refused if a newer ringcue wrote it."""
+        had = self.schema_version()
+        if had > schema.VERSION:
+            raise UsageError(f"{self.path}: made by a newer ringcue (store version {had}; "
+                             f"this one knows up to {schema.VERSION}): upgrade ringcue")
+        return had
+
     def migrate(self) -> int:
         """Bring the store's tables to this ringcue's version (creating them
         in an empty store), in one transaction. Returns the version it had."""
         with self.transaction():
             self._lock_schema()
-            had = self.schema_version()
-            if had > schema.VERSION:
-                raise UsageError(f"{self.path}: made by a newer ringcue (store version {had}; "
-                                 f"this one knows up to {schema.VERSION}): upgrade ringcue")
+            had = self.check_version()
             if had and had == schema.VERSION and "meta" in self.tables():
                 return had
             self.execute(self._ddl(schema.META))

@@ -5,7 +5,7 @@ group's other desks."""
 
 from __future__ import annotations
 
-TABLE = "CREATE TABLE IF NOT EXISTS ring_groups (desk TEXT PRIMARY KEY, grp TEXT NOT NULL)"
+# the table: store/schema.py (version 2)
 NAME_MAX = 64
 
 
@@ -14,12 +14,12 @@ class GroupError(ValueError):
 
 
 def _rows(store, sql, args=()):
-    return store.db.execute(sql, args).fetchall()
+    return store.execute(sql, args).fetchall()
 
 
 def load(store) -> dict[str, list[str]]:
     """{group: [desks, sorted]} (empty for a store that never had groups)."""
-    if not _rows(store, "SELECT 1 FROM sqlite_master WHERE name='ring_groups'"):
+    if "ring_groups" not in store.tables():  # a read-only store not upgraded yet
         return {}
     out: dict[str, list[str]] = {}
     for desk, grp in _rows(store, "SELECT desk, grp FROM ring_groups ORDER BY grp, desk"):
@@ -59,10 +59,9 @@ def check_add(store, group: str, desks) -> list[str]:
 def add(store, group: str, desks) -> list[str]:
     """Put desks into `group` (made if new); returns those newly added."""
     new = check_add(store, group, desks)
-    with store.db:
-        store.db.execute(TABLE)
-        store.db.executemany("INSERT INTO ring_groups (desk, grp) VALUES (?, ?)",
-                             [(d, group.strip()) for d in new])
+    with store.transaction():
+        store.executemany("INSERT INTO ring_groups (desk, grp) VALUES (?, ?)",
+                          [(d, group.strip()) for d in new])
     return new
 
 
@@ -82,7 +81,7 @@ def check_remove(store, group: str, desks=()) -> list[str]:
 def remove(store, group: str, desks=()) -> list[str]:
     """Take desks out of `group` (all of them: the group goes); returns them."""
     gone = check_remove(store, group, desks)
-    with store.db:
-        store.db.executemany("DELETE FROM ring_groups WHERE grp=? AND desk=?",
-                             [(group, d) for d in gone])
+    with store.transaction():
+        store.executemany("DELETE FROM ring_groups WHERE grp=? AND desk=?",
+                          [(group, d) for d in gone])
     return gone

@@ -93,9 +93,10 @@ class PostgresStore(BaseStore):
             if not create and not schema.CORE <= self.tables():
                 raise UsageError(f"{self.path}: no ringcue store in this database (pull logs "
                                  f"into it first: ringcue logs pull --db URL)")
-            if not readonly or self.schema_version() < schema.VERSION:
+            if not readonly:
                 self.migrate()
-            if readonly:
+            else:  # reading leaves an older store as it is (the next pull upgrades it)
+                self.check_version()
                 self.conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
         except psycopg.Error as e:
             self.conn.close()

@@ -38,6 +38,9 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
             PRIMARY KEY (device_id, seq, kind)) WITHOUT ROWID""",
         "CREATE INDEX IF NOT EXISTS calls_wall ON calls (wall_ms)",
     ]),
+    (2, [  # ring groups (store/groups.py): which desks ring together for one call
+        "CREATE TABLE IF NOT EXISTS ring_groups (desk TEXT PRIMARY KEY, grp TEXT NOT NULL)",
+    ]),
 ]
 VERSION = MIGRATIONS[-1][0]  # what this ringcue writes
 META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"

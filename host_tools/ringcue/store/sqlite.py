@@ -119,19 +119,14 @@ class SQLiteStore(BaseStore):
             self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
 
     def _migrate_readonly(self):
-        """Reading an older store upgrades it too, when the file can be
-        written (a store on a read-only share is read as it is)."""
-        from . import schema
-
-        if self.schema_version() == schema.VERSION:
-            return
-        self.db.execute("PRAGMA query_only=OFF")
-        try:
-            self.migrate()
-        except sqlite3.OperationalError as e:
-            if "readonly" not in str(e) and "read-only" not in str(e):
-                raise
-        finally:
+        """Reading leaves an older store as it is (the next pull upgrades
+        it): its tables serve every read. One exception from before store
+        versions: calls gained alarm_ms."""
+        self.check_version()
+        cols = {r[1] for r in self.db.execute("PRAGMA main.table_info(calls)")}
+        if "alarm_ms" not in cols:
+            self.db.execute("PRAGMA query_only=OFF")
+            self.db.execute("ALTER TABLE calls ADD COLUMN alarm_ms INTEGER")
             self.db.execute("PRAGMA query_only=ON")
 
     def check(self):
