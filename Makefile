@@ -46,6 +46,7 @@ bench: setup
 	$(BIN)/python bench/bench_soak.py
 	$(BIN)/python bench/bench_report.py
 	$(BIN)/python bench/bench_groups.py
+	$(BIN)/python bench/bench_store.py
 	$(BIN)/python bench/bench_pico.py
 
 clean:

@@ -142,6 +142,9 @@ class SQLiteStore(BaseStore):
 
     def failed(self, e):
         why = "".join(c if c.isprintable() else "?" for c in " ".join(str(e).split()))
+        if "locked" in why or "busy" in why:
+            return UserError(f"{self.path}: busy: another ringcue is writing to it ({why}); "
+                             "try again when it is done")
         return UserError(f"{self.path}: the store is damaged ({why}); keep a copy, and pull "
                          "into a new store with --db")
 
