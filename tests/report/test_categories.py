@@ -5,9 +5,10 @@ import sqlite3
 
 import pytest
 
+from ringcue_core.codes import OUTCOME_NAMES
 from ringcue.report.categories import CATEGORIES, IN_TIME, TABLE, category_sql, classify
 
-OUTCOMES = ("answered", "abandoned", "unknown", "")  # detector.OUTCOME_NAMES
+OUTCOMES = (*OUTCOME_NAMES, None)  # what the log can say, and a NULL column
 
 
 @pytest.mark.parametrize("outcome", OUTCOMES)

@@ -192,7 +192,7 @@ def _detect_board(port):
 
 def _client(port):
     """A client to the board's running firmware; a stopped one is restarted
-    first (boardstate), and the user is told on stderr."""
+    first (board/status.py), and the user is told on stderr."""
     from ..board.status import open_running
     from ..board.ports import pick_port
 

@@ -313,6 +313,7 @@ def fleet(desks, calls, days, seed, db, groups):
 
 
 def _office(store, db, desks, calls, days, seed):
+    from ..report.wording import plural
     from ..sim.officegen import fleet as office_fleet, write
 
     try:
@@ -324,5 +325,6 @@ def _office(store, db, desks, calls, days, seed):
         raise UserError(str(e)) from None
     finally:
         store.close()
-    click.echo(f"{db}: {len(o.truth):,} synthetic calls ({n:,} desk calls) over {desks} desks "
-               f"in {len(o.groups)} ring groups and {days} days")
+    click.echo(f"{db}: {plural(len(o.truth), 'synthetic call')} ({plural(n, 'desk call')}) "
+               f"over {plural(desks, 'desk')} in {plural(len(o.groups), 'ring group')} and "
+               f"{plural(days, 'day')}")

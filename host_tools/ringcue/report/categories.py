@@ -6,6 +6,8 @@ stores run and the Python that classifies single rows are both made from
 this table, so they cannot disagree.
 """
 
+from __future__ import annotations
+
 ANSWER_BY_RING = 3  # the rule the reports measure: answered by ring 3
 
 # name, outcome (None: any other, i.e. no hook sense), rings at most (None: any), label
@@ -25,7 +27,7 @@ CATEGORY_LABELS = {row[0]: row[3] for row in TABLE}
 _OUTCOMES = {row[1] for row in TABLE if row[1]}
 
 
-def classify(outcome: str, rings: int) -> str:
+def classify(outcome: str | None, rings: int) -> str:
     """The category of one call."""
     for name, out, most, _ in TABLE:
         if (out == outcome or (out is None and outcome not in _OUTCOMES)) and (
@@ -36,7 +38,9 @@ def classify(outcome: str, rings: int) -> str:
 
 def category_sql(outcome: str = "outcome", rings: str = "rings") -> str:
     """An SQL expression giving a call's category as its index in CATEGORIES
-    (standard SQL: SQLite and PostgreSQL alike)."""
+    (standard SQL: SQLite and PostgreSQL alike). A NULL outcome is no outcome,
+    as classify() takes None."""
+    outcome = f"COALESCE({outcome}, '')"
     whens = []
     for i, (_, out, most, _) in enumerate(TABLE[:-1]):
         test = [f"{outcome}='{out}'"] if out else [

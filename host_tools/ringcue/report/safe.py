@@ -5,7 +5,7 @@ CSV: a cell that a spreadsheet would read as a formula (it starts with
 = + - @, a tab or a carriage return) gets a leading single quote, as OWASP's
 CSV-injection guidance recommends. Only text cells are touched: numbers
 (a negative number included) are written as they are. The XLSX writer turns
-xlsxwriter's formula, URL and number guessing off instead (report_xlsx).
+xlsxwriter's formula, URL and number guessing off instead (report/xlsx.py).
 """
 
 from __future__ import annotations
