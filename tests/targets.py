@@ -27,7 +27,9 @@ TARGETS = {
         # at 192 KB, below that.
         "heap": "192k",
         "wdt_max_ms": 8388,
-        # a soft reboot leaves the WDT running; its CTRL.ENABLE bit says so
+        # a soft reboot leaves the WDT running; its CTRL.ENABLE bit says so.
+        # pico-sdk's value: the tests' oracle for boards/pico/board.py's
+        # WDT_CTRL, which the firmware and the flasher read
         "wdt_ctrl": 0x40058000,
         "timer_ids": (-1,),  # rp2's machine.Timer: the soft timer only
         "hard_irq": True,

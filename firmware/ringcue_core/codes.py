@@ -40,3 +40,8 @@ REC_FAULT = 6  # "code: message" utf-8
 # profile id (a call record's profile byte) -> profile name; every profile
 # in ringcue_core.profiles has one, by its position here
 PROFILE_IDS = ("universal", "us", "uk", "au", "de", "fr", "jp")
+
+# After Ctrl-C, the watchdog (if started) is fed this long at the REPL (a
+# flash, a technician's session), by the firmware leaving for it and by the
+# flasher; then it resets the board back into the firmware (ms).
+MAINTENANCE_MS = 600000

@@ -47,9 +47,6 @@ from .outputs import Outputs
 # was an ordinary call, and each name an interned global: heap, docs/hardware.md)
 _HOOK_DEBOUNCE_MS = const(40)
 _BOOT_GRACE_MS = const(30000)  # a technician can always get in first
-# After Ctrl-C the watchdog is fed this long at the REPL (a flash, a technician's
-# session); then it resets the board back into the firmware.
-_MAINTENANCE_MS = const(600000)
 # Ctrl-C is a byte while the firmware runs (line noise must not stop it); it
 # interrupts only when followed within this window by another Ctrl-C (a
 # person) or a REPL control byte Ctrl-A..E (mpremote, Thonny, ringcue send
@@ -489,7 +486,7 @@ def main(board, build=""):
         # Off to the REPL (a technician, mpremote, `ringcue flash`): nobody
         # feeds the watchdog there. Keep it fed for a maintenance window. A
         # crash (any other exception) is left to the watchdog: it resets.
-        hal.wdt_keep_fed(_MAINTENANCE_MS)
+        hal.wdt_keep_fed(codes.MAINTENANCE_MS)
         raise
     finally:
         hal.kbd_intr(3)  # the REPL's Ctrl-C, whatever ended us

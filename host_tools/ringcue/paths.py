@@ -9,6 +9,7 @@ is located relative to the source tree. The packages (pyproject's package-dir):
     ringcue_boards             boards/: <name>/board.py and <name>/package.json
 """
 
+import ast
 import os
 import shutil
 import sys
@@ -32,6 +33,22 @@ FIRMWARE_PACKAGES = ("ringcue_core", "ringcue_fw")
 FIRMWARE_DIR = package_dir("ringcue_core").parent
 BOARDS_DIR = package_dir("ringcue_boards")
 MP_SCRIPTS_DIR = package_dir("ringcue") / "sim" / "mp"
+
+
+def board_constants(name: str) -> dict:
+    """The module-level constants of boards/<name>/board.py (pins, watchdog
+    timeout, the RP2040's watchdog register): the one place each is written.
+    Read as source, since the file imports the board's `machine`."""
+    tree = ast.parse((BOARDS_DIR / name / "board.py").read_text())
+    out = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], ast.Name):
+            try:
+                out[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:  # not a literal (a call, a name): not a constant
+                pass
+    return out
 
 
 def boot_loader() -> bytes:

@@ -2,7 +2,6 @@
 their definitions, their HAL on a recording `machine` inside MicroPython,
 and mpy-cross for each target's architecture."""
 
-import ast
 import json
 import subprocess
 
@@ -10,7 +9,7 @@ import pytest
 
 from ringcue.board.flash import BOARD_PLATFORM, build_firmware
 from ringcue.board.mpy import mpy_cross_exe
-from ringcue.paths import micropython_exe
+from ringcue.paths import board_constants, micropython_exe
 from targets import BOARDS_DIR, FIRMWARE_DIR, FIRMWARE_FILES, TARGETS, board_file
 
 HERE = BOARDS_DIR.parent / "tests"
@@ -19,19 +18,6 @@ HERE = BOARDS_DIR.parent / "tests"
 CHIP_GPIOS = {"pico": range(0, 30), "esp32c3": range(0, 22)}
 MPY_MAJOR = 6  # .mpy format of MicroPython 1.29 (mpy-cross emits v6.3)
 SMALL_INT_BITS = 31  # rp2 and esp32: 32-bit words, object representation A
-
-
-def board_constants(name):
-    """Module-level constants of boards/<name>/board.py (it imports machine,
-    so CPython reads it as source)."""
-    tree = ast.parse(board_file(name).read_text())
-    out = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-            if isinstance(target, ast.Name):
-                out[target.id] = ast.literal_eval(node.value)
-    return out
 
 
 @pytest.mark.parametrize("name", sorted(TARGETS))

@@ -237,7 +237,7 @@ def flash(port: str, board: str, config_changes: dict | None = None, progress=No
             dev.switch(cur, bid)  # /fw/current: one rename; old builds removed
         if config_changes:
             cfg = merged_config(st["config"], config_changes)
-            dev.put("/ringcue.json", json.dumps(cfg, ensure_ascii=False).encode())
+            dev.put(cfgschema.CONFIG_PATH, json.dumps(cfg, ensure_ascii=False).encode())
             res.config = cfg
         step("restarting the board")
         dev.soft_reset()

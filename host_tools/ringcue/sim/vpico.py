@@ -18,7 +18,6 @@ rp2040js comes from npm (`make setup`, or `ringcue sim setup-pico`).
 
 from __future__ import annotations
 
-import ast
 import filecmp
 import os
 import shutil
@@ -27,7 +26,7 @@ import termios
 import time
 from pathlib import Path
 
-from ..paths import BOARDS_DIR
+from ..paths import board_constants
 from ..state import home
 from .vboard import HOOK_ACTIVE, RING_ACTIVE, VirtualBoard
 
@@ -47,14 +46,8 @@ class PicoUnavailable(RuntimeError):
 def board_pins() -> dict[str, int]:
     """GPIO numbers of RING, HOOK, LED and BUZZER, read from boards/pico/board.py
     (the one place they are written down)."""
-    tree = ast.parse((BOARDS_DIR / "pico" / "board.py").read_text())
-    pins = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 \
-                and isinstance(node.targets[0], ast.Name) \
-                and node.targets[0].id in ("RING", "HOOK", "LED", "BUZZER"):
-            pins[node.targets[0].id] = ast.literal_eval(node.value)
-    return pins
+    c = board_constants("pico")
+    return {k: c[k] for k in ("RING", "HOOK", "LED", "BUZZER")}
 
 
 def node_exe() -> str:
