@@ -258,3 +258,32 @@ def test_cli_groups_and_the_reports(tmp_path):
     assert ws.cell(2, 1).value == "Front" and ws.cell(2, 2).value == len(rows)
     code, out = run("report", "--format", "html", "--group-calls")
     assert code == 2 and "--group-calls is for --format csv or json" in out
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_groups_on_both_stores(kind, tmp_path, request):
+    """Groups are kept with the logs on either store, and give the same
+    group figures (the same desk calls, matched the same way)."""
+    from zoneinfo import ZoneInfo
+
+    from ringcue.report import grouped
+    from ringcue.sim.officegen import write
+    from ringcue.store import groups as stored, open_store
+
+    location = str(tmp_path / "o.db") if kind == "sqlite" else request.getfixturevalue("pg_url")
+    o = office({"Front": ["F1", "F2"], "Back": ["B1", "B2", "B3"]}, days=5, seed=5)
+    s = open_store(location)
+    write(s, o)
+    assert stored.load(s) == {"Back": ["B1", "B2", "B3"], "Front": ["F1", "F2"]}
+    with pytest.raises(stored.GroupError, match="already in group 'Back'"):
+        stored.add(s, "Front", ["B1"])
+    assert stored.remove(s, "Back", ["B3"]) == ["B3"]
+    got = grouped.for_report(s, ZoneInfo("UTC"))
+    s.close()
+    # what the matcher makes of the same calls, without any store
+    want = {g: G.match(g, {d: o.calls[d] for d in ds})
+            for g, ds in {"Front": ["F1", "F2"], "Back": ["B1", "B2"]}.items()}
+    assert {g: sorted(tuple(sorted(c.key for c in gc.calls)) for gc in gf.calls)
+            for g, gf in got.items()} == \
+        {g: sorted(tuple(sorted(c.key for c in gc.calls)) for gc in m.calls)
+         for g, m in want.items()}

@@ -188,18 +188,15 @@ def write(store, o: Office, pulled: float | None = None) -> int:
                          c.outcome, c.answer_ms, int(c.rings >= 2), int(alarm), c.profile,
                          None, c.wall_ms, "synced" if c.wall_ms is not None else "unsynced",
                          None))
-    db = store
-    with store.transaction():
-        db.executemany(
-            "INSERT OR REPLACE INTO calls(device_id, seq, desk, boot, ticks, rings, outcome, "
-            "answer_ms, cue, alarm, profile, talk_ms, wall_ms, clock, alarm_ms) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-        last = max((c.wall_ms or 0 for cs in o.calls.values() for c in cs), default=0)
-        when = pulled or last / 1000 + 3600
-        db.executemany("INSERT OR REPLACE INTO devices(device_id, board, desk, fw, last_seq, "
-                       "first_pull, last_pull) VALUES (?,?,?,?,?,?,?)",
-                       [(o.device[d], "pico", d, "0.1.1", len(o.calls[d]), when, when)
-                        for d in o.calls])
+    store.bulk_insert("calls", ("device_id", "seq", "desk", "boot", "ticks", "rings", "outcome",
+                                "answer_ms", "cue", "alarm", "profile", "talk_ms", "wall_ms",
+                                "clock", "alarm_ms"), rows)
+    last = max((c.wall_ms or 0 for cs in o.calls.values() for c in cs), default=0)
+    when = pulled or last / 1000 + 3600
+    store.bulk_insert("devices", ("device_id", "board", "desk", "fw", "last_seq", "first_pull",
+                                  "last_pull"),
+                      [(o.device[d], "pico", d, "0.1.1", len(o.calls[d]), when, when)
+                       for d in o.calls])
     for g, desks in o.groups.items():
         add(store, g, desks)
     return len(rows)
