@@ -365,20 +365,19 @@ class App:
         or at once when BATCH records wait. A flush that failed (full or
         failing flash) is tried again with the next new record."""
         log = self.log
-        tried = log.next_seq  # the log's next seq at the last flush
+        failed = -1  # the log's next seq when a flush failed
         while True:
             self._alive |= _T_LOGGER
             await self.log_flag.wait()
-            if log.next_seq == tried:
-                continue  # nothing new: a watchdog turn
+            if not log.pending or log.next_seq == failed:
+                continue  # nothing (new) to write: a watchdog turn
             waited = 0
             while log.pending and len(log.pending) < BATCH and waited < FLUSH_MS:
                 await asyncio.sleep_ms(100)
                 self._alive |= _T_LOGGER
                 waited += 100
-            tried = log.next_seq
-            if log.pending:
-                self.flush_log()
+            self.flush_log()
+            failed = log.next_seq if log.pending else -1
 
     async def _watchdog(self):
         """Once a second: the uptime, the watchdog (started after the boot
