@@ -95,11 +95,12 @@ def html_section(r: Report, bar) -> str:
         desks.append(f'<tr><td>{escape(name)}</td><td>{escape(d)}</td><td class="n">{rung:,}'
                      f'</td><td class="n">{ans:,}</td><td class="n">{share}</td>'
                      f'<td class="n">{of_rung}</td><td class="n">{by3:,}</td></tr>')
+    note = EVENNESS_NOTE[0].upper() + EVENNESS_NOTE[1:]
     return f"""
 <h2>Ring groups</h2>
 <p>A call that rang several desks of a group counts once here: answered by whichever desk
 answered, on the ring counted from the group's first ring; missed only if no desk answered.
-The desks' own figures above count it at each desk. {escape(EVENNESS_NOTE)}. Unmatched:
+The desks' own figures above count it at each desk. {escape(note)}. Unmatched:
 desk calls no other desk's log shared (the others busy, a direct call, or no wall-clock
 time); they count as group calls rung at one desk.</p>
 <table class="rank"><tr><th>group</th><th>calls</th><th>by ring 3</th><th>vs target</th>
