@@ -287,3 +287,30 @@ def test_groups_on_both_stores(kind, tmp_path, request):
             for g, gf in got.items()} == \
         {g: sorted(tuple(sorted(c.key for c in gc.calls)) for gc in m.calls)
          for g, m in want.items()}
+
+
+def test_the_fleet_with_each_group_call_counted_once(tmp_path):
+    """Beside the headline (every desk's calls), the report gives the figure
+    a caller would: desks in no group as they are, each group call once."""
+    from zoneinfo import ZoneInfo
+
+    from ringcue.report import figures, grouped
+    from ringcue.report.group_views import once_line
+    from ringcue.sim.officegen import write
+    from ringcue.store import open_store
+
+    o = office({"Front": ["F1", "F2", "F3"], "Solo": ["S1"]}, days=5, seed=6)
+    s = open_store(str(tmp_path / "o.db"))
+    write(s, o)
+    r = figures.build(s, tz="UTC")
+    r.groups = grouped.for_report(s, ZoneInfo("UTC"))
+    once = grouped.counted_once(r)
+    assert once.offered() == sum(g.figures.offered() for g in r.groups.values())
+    assert r.fleet.offered() == sum(map(len, o.calls.values())) > once.offered()
+    assert once.counts["missed"] < r.fleet.counts["missed"]  # the rung-along desks
+    assert f"{once.offered():,} calls" in once_line(r)
+    # a single desk's report cannot say it for the fleet
+    r = figures.build(s, desks=["F1"], tz="UTC")
+    r.groups = grouped.for_report(s, ZoneInfo("UTC"), desks=["F1"])
+    assert grouped.counted_once(r) is None and once_line(r) is None
+    s.close()

@@ -49,9 +49,27 @@ def quality_notes(r: Report) -> list[str]:
     return out
 
 
+def once_line(r: Report) -> str | None:
+    """The fleet's figure with each group call counted once, beside the
+    per-desk count (the headline's), in one sentence."""
+    from .grouped import counted_once
+
+    f = counted_once(r)
+    if f is None:
+        return None
+    p = f.pct(f.by_ring_3, r.short_abandons)
+    q = r.fleet.pct(r.fleet.by_ring_3, r.short_abandons)
+    n = plural(f.offered(r.short_abandons), "call")
+    return (f"Each group call counted once: {pct(p)} of {n} answered by ring 3 (counted "
+            f"at every desk it rang: {pct(q)} of {r.fleet.offered(r.short_abandons):,})")
+
+
 def text_tables(r: Report, console):
     if not r.groups:
         return
+    line = once_line(r)
+    if line:
+        console.print(line)
     t = Table(title="Ring groups (a call that rang several desks counts once)",
               title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
               caption=EVENNESS_NOTE + "; unmatched: desk calls no other desk shared",
@@ -96,8 +114,11 @@ def html_section(r: Report, bar) -> str:
                      f'</td><td class="n">{ans:,}</td><td class="n">{share}</td>'
                      f'<td class="n">{of_rung}</td><td class="n">{by3:,}</td></tr>')
     note = EVENNESS_NOTE[0].upper() + EVENNESS_NOTE[1:]
+    line = once_line(r)
+    once = f"<p><b>{escape(line)}.</b></p>" if line else ""
     return f"""
 <h2>Ring groups</h2>
+{once}
 <p>A call that rang several desks of a group counts once here: answered by whichever desk
 answered, on the ring counted from the group's first ring; missed only if no desk answered.
 The desks' own figures above count it at each desk. {escape(note)}. Unmatched:
@@ -142,5 +163,8 @@ def xlsx_sheet(wb, r: Report, bold, pct_format):
             ws.write(row, 5, ld.answered / ld.rung if ld.rung else None, pct_format)
             ws.write(row, 6, ld.answered_by_3)
     ws.write(row + 2, 0, EVENNESS_NOTE)
+    line = once_line(r)
+    if line:
+        ws.write(row + 3, 0, line)
     ws.set_column(0, 1, 20)
     ws.set_column(2, 7, 14)

@@ -138,3 +138,21 @@ def for_report(store, zone, short_abandons=True, desks=(), start=None, end=None)
             by_desk.setdefault(label, []).append(desk_call(row))
     return build(by_desk, groups, zone, lo, hi, short_abandons,
                  dated=start is not None or end is not None)
+
+
+def counted_once(r) -> Figures | None:
+    """The report's calls with each ring-group call counted once: the desks
+    in no group as they are, plus the groups' calls (None without groups,
+    or when --desk chose some desks: groups then bring in others)."""
+    if not r.groups:
+        return None
+    members = {d for g in r.groups.values() for d in g.desks}
+    if not members <= set(r.desks):
+        return None
+    f = Figures()
+    for d, df in r.desks.items():
+        if d not in members:
+            f.add(df)
+    for g in r.groups.values():
+        f.add(g.figures)
+    return f
