@@ -215,18 +215,23 @@ def _add_shape(f: Figures, keys: Counter):
 
 
 def _add_calendar(f: Figures, keys: Counter):
-    """Fold build()'s (local hour, by ring 3 or not) counts in."""
+    """Fold build()'s (local hour, by ring 3 or not) counts in. (A desk has
+    a few thousand keys a year: each day's date is made once, not per key.)"""
+    heat_calls, heat_ok, daily = f.heat_calls, f.heat_ok, f.daily
+    days: dict[int, list] = {}  # day since 1970 -> its [offered, by ring 3] in f.daily
     for key, n in keys.items():
         if key is None:
             continue  # no wall-clock time: in the totals, not in the calendar
         hour, ok = divmod(key, 2)
         day, hr = divmod(hour, 24)
         wd = (day + 3) % 7  # 1970-01-01 was a Thursday
-        f.heat_calls[wd][hr] += n
-        cur = f.daily.setdefault(_EPOCH + dt.timedelta(days=day), [0, 0])
+        heat_calls[wd][hr] += n
+        cur = days.get(day)
+        if cur is None:
+            cur = days[day] = daily.setdefault(_EPOCH + dt.timedelta(days=day), [0, 0])
         cur[0] += n
         if ok:
-            f.heat_ok[wd][hr] += n
+            heat_ok[wd][hr] += n
             cur[1] += n
 
 
