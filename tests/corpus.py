@@ -6,7 +6,7 @@ list of (rings, outcome) per call (`calls`). The same corpus runs under
 CPython and inside MicroPython (tests/core/test_corpus.py).
 """
 
-from oracle import as_lines, expect_call
+from oracle import as_lines, expect_call, who_cleared
 from synth import CADENCES, COUNTRY_PROFILE, RING_HZ, Synth
 from ringcue_core.profiles import get_profile
 
@@ -187,6 +187,66 @@ def noisy_calls():
     return out
 
 
+# Loop-current breaks an exchange gives when the caller hangs up (ms), per
+# profile (docs/ring-detection.md, "Who cleared first"): US calling-party
+# control 250-500; BT System X 100-1000 (800 usual); gateways 200-1500
+# (900 default); elsewhere the gateway figures (an assumption).
+CLEAR_BREAKS = {"us": (250, 500, 900), "uk": (100, 800, 1000), "universal": (200, 900, 1500),
+                "de": (900,), "fr": (900,), "au": (900,), "jp": (900,)}
+
+
+def clears():
+    """Who hung up first: the caller (a loop break of each country's
+    length), the desk, a glitch shorter than any clear signal, on lines that
+    give the signal and lines that don't."""
+    out = []
+    for profile, breaks in CLEAR_BREAKS.items():
+        cad = {"universal": "de"}.get(profile, profile)
+        # (who hung up first, the exchange's break in ms or None, signal configured)
+        cases = [("caller", b, sig) for b in breaks for sig in (True, False)]
+        cases += [("desk", None, True), ("desk", None, False), ("caller", 0, False)]
+        for who, brk, signal in cases:
+            s = Synth(RING_HZ.get(cad, 25), False, 0.0, 31, hook=True, clear_signal=signal)
+            rings, ans = s.call(500_000, cad, 6, stop_us=6_500_000)
+            s.hook(ans, 1)
+            bye = ans + 20_000_000
+            if who == "desk":
+                s.hook(bye, 0)
+                hang = bye
+            else:
+                desk = s.caller_clears(bye, brk)
+                # loop current goes first at the break, or (no break: a line
+                # that gives no signal at all) when the desk hangs up
+                hang = bye if brk else desk
+            s.end(hang + 20_000_000)
+            exp = expect_call(rings, profile, answer_us=ans, hook=True, hangup_us=hang,
+                              cleared=who_cleared(profile, signal, brk))
+            tag = f"caller-{brk}ms" if who == "caller" else "desk"
+            out.append(Scenario(f"clear/{profile}-{tag}-{'signal' if signal else 'nosignal'}",
+                                s, profile, exact=as_lines(exp)))
+    # a glitch shorter than the shortest clear signal: the talk goes on
+    s = Synth(25, False, 0.0, 32, hook=True, clear_signal=True)
+    rings, stop = s.call(500_000, "uk", 4, stop_us=4_000_000)
+    s.hook(stop, 1)
+    s.hook(stop + 5_000_000, 0)
+    s.hook(stop + 5_060_000, 1)
+    s.hook(stop + 30_000_000, 0)
+    s.end(stop + 40_000_000)
+    out.append(Scenario("clear/uk-60ms-glitch-then-desk", s, "uk", exact=as_lines(expect_call(
+        rings, "uk", answer_us=stop, hook=True, hangup_us=stop + 30_000_000, cleared="desk"))))
+    # the desk hangs up, and lifts the handset again 3 s later to dial out
+    s = Synth(20, False, 0.0, 33, hook=True, clear_signal=True)
+    rings, stop = s.call(500_000, "us", 3, stop_us=13_000_000)
+    s.hook(stop, 1)
+    s.hook(stop + 9_000_000, 0)
+    s.hook(stop + 12_000_000, 1)
+    s.hook(stop + 50_000_000, 0)
+    s.end(stop + 60_000_000)
+    out.append(Scenario("clear/us-desk-then-dials-out", s, "us", exact=as_lines(expect_call(
+        rings, "us", answer_us=stop, hook=True, hangup_us=stop + 9_000_000, cleared="desk"))))
+    return out
+
+
 def build():
     sc = []
     for cad in CADENCES:
@@ -211,6 +271,7 @@ def build():
         sc.append(two_calls("uk", "uk", hook))
     sc += false_rings()
     sc += noisy_calls()
+    sc += clears()
     names = [s.name for s in sc]
     assert len(names) == len(set(names)), "duplicate scenario names"
     return sc

@@ -5,7 +5,9 @@
   profile with first_ms, ring 1 counts once that burst spans first_ms);
 - the cue turns on with ring `cue`; the alarm at last pulse + join_ms of ring
   `alarm` (its last burst of >= 3 pulses) if no answer came first; the call ends at off-hook, or at the last
-  pulse + end_ms (abandoned with hook sense, unknown without).
+  pulse + end_ms (abandoned with hook sense, unknown without);
+- the hang-up is when loop current went; who cleared comes from what
+  physically happened (`cleared`, see `who_cleared`).
 """
 
 import json
@@ -33,7 +35,7 @@ def _ring_time(ring, first_ms):
 
 
 def expect_call(rings, profile="universal", cue=2, alarm=3, answer_us=None,
-                hook=False, hangup_us=None):
+                hook=False, hangup_us=None, cleared="unknown"):
     prof = get_profile(profile)
     ev = []
     n = 0
@@ -80,9 +82,23 @@ def expect_call(rings, profile="universal", cue=2, alarm=3, answer_us=None,
                "answer_ms": ans, "alarm": alarm_on, "cue": cue_on})
     if answer_ms is not None and hangup_us is not None:
         ev.append({"t_ms": _ms(hangup_us), "event": "hangup",
-                   "talk_ms": _ms(hangup_us) - answer_ms})
+                   "talk_ms": _ms(hangup_us) - answer_ms, "cleared": cleared})
     return ev
 
 
 def as_lines(events):
     return [json.dumps(e) for e in events]
+
+
+def who_cleared(profile, clear_signal, caller_break_ms):
+    """What the hang-up record must say, from the physical truth: the caller
+    hung up and the exchange broke loop current for caller_break_ms (None:
+    the desk hung up first). Documented rule: only a line that gives the
+    signal tells them apart; a break inside the profile's clear_ms window is
+    the caller's clear, a longer one is the desk hanging up."""
+    if not clear_signal:
+        return "unknown"
+    lo, hi = get_profile(profile).clear_ms
+    if caller_break_ms is not None and lo <= caller_break_ms < hi:
+        return "caller"
+    return "desk"

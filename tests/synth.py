@@ -64,7 +64,8 @@ class Ring:
 
 
 class Synth:
-    def __init__(self, hz=20, full_wave=False, jitter=0.0, seed=0, hook=False, duty=0.6):
+    def __init__(self, hz=20, full_wave=False, jitter=0.0, seed=0, hook=False, duty=0.6,
+                 clear_signal=False):
         self.hz = hz
         self.full_wave = full_wave
         self.jitter = jitter
@@ -75,6 +76,8 @@ class Synth:
         self.hook_wired = hook
         if hook:
             self._add(0, "hook", 0)
+            if clear_signal:  # the line breaks loop current when the caller clears
+                self._add(0, "clear", 1)
 
     @property
     def period_us(self):
@@ -132,6 +135,16 @@ class Synth:
     def hook(self, t, v):
         assert self.hook_wired
         self._add(t, "hook", v)
+
+    def caller_clears(self, t, break_ms, desk_after_us=8_000_000):
+        """The caller hangs up at t: the exchange breaks loop current for
+        break_ms (0: a line without the signal), the desk hangs up later.
+        Returns when the desk hung up."""
+        if break_ms:
+            self.hook(t, 0)
+            self.hook(t + break_ms * 1000, 1)
+        self.hook(t + desk_after_us, 0)
+        return t + desk_after_us
 
     def end(self, t):
         self._add(t, "end", None)

@@ -10,6 +10,9 @@ DEFAULTS = {
     "cue_ring": 2,
     "alarm_after": 3,
     "buzzer": True,
+    # the line breaks loop current when the caller hangs up (the profile's
+    # clear_ms): hang-ups say who cleared first, instead of "unknown"
+    "clear_signal": False,
 }
 
 def _name_ok(v):
@@ -41,6 +44,7 @@ _SCHEMA = {
     "cue_ring": (int, lambda v: 1 <= v <= 9, "a ring number 1-9"),
     "alarm_after": (int, lambda v: 1 <= v <= 9, "a ring number 1-9"),
     "buzzer": (bool, lambda v: True, "true or false"),
+    "clear_signal": (bool, lambda v: True, "true or false"),
 }
 
 

@@ -20,6 +20,12 @@
 #           a short burst (>= EXTEND_PULSES regular pulses, e.g. a 200 ms burst
 #           of a distinctive ring at 16 Hz) keeps the ring going.
 #   call    rings until profile.end_ms of silence, or until off-hook.
+#   clear   who ended an answered call. Hook sense is loop current: when the
+#           caller hangs up, an exchange with disconnect supervision breaks
+#           it for a moment (profile.clear_ms = (min, max) ms) while the
+#           handset is still lifted; when the desk hangs up it stays gone.
+#           Only on a line that gives the signal (clear_signal): elsewhere
+#           the two look the same and the answer is CLEAR_UNKNOWN.
 #
 # A deadline that falls while a burst is still being validated waits for that
 # burst to validate or die, so validation time never splits a ring.
@@ -55,23 +61,28 @@ ST_RINGING = const(1)  # a ring is in progress
 ST_GAP = const(2)  # call active, between rings
 ST_TALK = const(3)  # answered, off-hook (hook sense only)
 ST_OFFHOOK = const(4)  # off-hook with no call: outgoing call, pulses ignored
-STATE_NAMES = ("idle", "ringing", "gap", "talk", "offhook")
+_CLEARING = const(5)  # answered, loop current gone: back within clear_ms?
+STATE_NAMES = ("idle", "ringing", "gap", "talk", "offhook", "clearing")
 
 _SLOT = const(5)
 _LATE_MS = const(1000)  # how far an edge may arrive behind the detector's clock
 
 
 class RingDetector:
-    def __init__(self, profile, cue_ring=2, alarm_after=3, hook_wired=False, queue=16):
+    def __init__(self, profile, cue_ring=2, alarm_after=3, hook_wired=False, queue=16,
+                 clear_signal=False):
         self.profile = profile
         self._join = profile.join_ms
         self._end = profile.end_ms
         self._first = profile.first_ms
         self.policy = CuePolicy(cue_ring, alarm_after)
         self.hook_wired = hook_wired
+        # (min, max) ms of a loop break that is the caller's clear; max 0:
+        # the line gives no such signal
+        self._clear = profile.clear_ms if clear_signal and hook_wired else (0, 0)
         self.state = ST_IDLE
         self.rings = 0
-        self._t0 = 0  # onset of ring 1
+        self._t0 = 0  # onset of ring 1; after the answer, when loop current went
         self._last = 0  # last pulse of a counted burst
         self._answer_t = 0
         self._now = 0
@@ -151,10 +162,24 @@ class RingDetector:
                 self._answer_t = t
             elif st == ST_IDLE:
                 self.state = ST_OFFHOOK
+            elif st == _CLEARING:
+                # loop current is back. A break as long as the exchange's
+                # clear signal: the caller hung up, the handset is still up.
+                # Shorter: a glitch; the conversation goes on.
+                if tdiff(t, self._t0) >= self._clear[0]:
+                    self._push(C.ACT_HANGUP, self._t0, tdiff(self._t0, self._answer_t),
+                               C.CLEAR_CALLER, 0)
+                    self.state = ST_OFFHOOK
+                else:
+                    self.state = ST_TALK
         else:
-            if st == ST_TALK:
-                self._push(C.ACT_HANGUP, t, tdiff(t, self._answer_t), 0, 0)
-            if st >= ST_TALK:
+            self._t0 = t
+            if st == ST_TALK and self._clear[1]:
+                self.state = _CLEARING  # wait: does it come back?
+            elif st == ST_TALK:
+                self._push(C.ACT_HANGUP, t, tdiff(t, self._answer_t), C.CLEAR_UNKNOWN, 0)
+                self.state = ST_IDLE
+            elif st == ST_OFFHOOK:
                 self.state = ST_IDLE
         self._cn = 0
 
@@ -181,6 +206,8 @@ class RingDetector:
             d = tadd(self._last, self._join)
         elif st == ST_GAP:
             d = tadd(self._last, self._end)
+        elif st == _CLEARING:
+            return tadd(self._t0, self._clear[1])
         else:
             return None
         if self._cn and not self._counted and tdiff(self._cfirst, d) < 0:
@@ -223,6 +250,10 @@ class RingDetector:
             self._fire(now)
 
     def _fire(self, now):
+        if self.state == _CLEARING:  # no loop current for clear_ms[1]
+            self._push(C.ACT_HANGUP, self._t0, tdiff(self._t0, self._answer_t), C.CLEAR_DESK, 0)
+            self.state = ST_IDLE
+            return
         if self._cn and not self._counted and tdiff(now, self._clast) > MAX_PERIOD_MS:
             self._cn = 0  # the pending burst died unvalidated
             self.rejected += 1

@@ -27,6 +27,7 @@ def format_action(act, t0=0, base=0):
             )
         )
     if code == C.ACT_HANGUP:
-        return head + '"hangup", "talk_ms": %d}' % a
+        return head + '"hangup", "talk_ms": %d, "cleared": "%s"}' % (
+            a, C.CLEAR_NAMES[b])
     name = ("", "", "cue_on", "cue_off", "alarm_on", "alarm_off")[code]
     return head + '"%s"}' % name

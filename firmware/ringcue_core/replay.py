@@ -56,23 +56,28 @@ def run(events, det, out, t0=0):
         drain(det, out, tick, t)
 
 
-def replay_lines(lines, profile, cue_ring, alarm_after, out, t0=0):
-    """Parse a trace and replay it; returns the detector."""
-    from .trace import parse
+def replay_lines(lines, profile, cue_ring, alarm_after, out, t0=0, clear_signal=False):
+    """Parse a trace and replay it; returns the detector. The trace's header
+    (its opening hook line, then a clear line) says what the line has; a
+    true clear_signal turns the clear signal on for a trace without one."""
+    from .trace import EV_CLEAR, parse
 
     events = parse(lines)
-    first = None
-    for ev in events:
-        first = ev
-        break
-    hook_wired = first is not None and first[1] == EV_HOOK
+    head = []
+    for ev in events:  # the opening hook line and the clear line after it
+        head.append(ev)
+        if ev[1] != EV_HOOK or len(head) > 1:
+            break
+    hook_wired = len(head) > 0 and head[0][1] == EV_HOOK
+    if len(head) > 1 and head[1][1] == EV_CLEAR:
+        clear_signal = clear_signal or head[1][2] == 1
     from .detector import RingDetector
 
-    det = RingDetector(profile, cue_ring, alarm_after, hook_wired)
+    det = RingDetector(profile, cue_ring, alarm_after, hook_wired, clear_signal=clear_signal)
 
     def timed():
-        if first is not None:
-            yield first[0] // 1000, first[1], first[2]
+        for t_us, kind, v in head:
+            yield t_us // 1000, kind, v
         for t_us, kind, v in events:
             yield t_us // 1000, kind, v
 

@@ -2,6 +2,8 @@
 #
 #   # comment                  '#' starts a comment, anywhere on a line
 #   0 hook 0                   first event = hook line: hook sense is wired
+#   0 clear 1                  right after it: the line signals the caller's
+#                              clear (a loop-current break, profile.clear_ms)
 #   1579758 ring 1             1 = ring current through the opto, 0 = not
 #   31000000 hook 1            1 = off-hook
 #   45000000 end               the clock runs to here, so time-outs fire
@@ -12,7 +14,8 @@
 EV_RING = 0
 EV_HOOK = 1
 EV_END = 2
-_WORDS = {"ring": EV_RING, "hook": EV_HOOK, "end": EV_END}
+EV_CLEAR = 3
+_WORDS = {"ring": EV_RING, "hook": EV_HOOK, "end": EV_END, "clear": EV_CLEAR}
 
 
 class TraceError(Exception):
@@ -27,6 +30,7 @@ def parse(lines):
     prev = -1
     seen_event = False
     hook_wired = False
+    events = 0
     ended = 0
     lineno = 0
     for raw in lines:
@@ -46,10 +50,13 @@ def parse(lines):
         if t < prev:
             raise TraceError(lineno, "time %d is before the previous event's %d" % (t, prev))
         if len(f) < 2:
-            raise TraceError(lineno, "missing event word after the time (ring, hook or end)")
+            raise TraceError(lineno, "missing event word after the time (ring, hook, clear or end)")
         kind = _WORDS.get(f[1])
         if kind is None:
-            raise TraceError(lineno, "unknown event %r (expected ring, hook or end)" % f[1])
+            raise TraceError(lineno, "unknown event %r (expected ring, hook, clear or end)" % f[1])
+        if kind == EV_CLEAR and not (hook_wired and events == 1):
+            raise TraceError(lineno, "'clear' belongs right after the opening hook line "
+                             "(it says a line with hook sense signals the caller's clear)")
         if kind == EV_END:
             if len(f) != 2:
                 raise TraceError(lineno, "'end' takes no value")
@@ -69,5 +76,6 @@ def parse(lines):
                         "(a trace with hook sense starts with a line like '0 hook 0')",
                     )
         seen_event = True
+        events += 1
         prev = t
         yield t, kind, v

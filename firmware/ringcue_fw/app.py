@@ -101,7 +101,7 @@ class App:
         c = self.cfg
         self._cfg_pending = False
         self.det = D.RingDetector(get_profile(c["profile"]), c["cue_ring"], c["alarm_after"],
-                                  self.hal.has_hook)
+                                  self.hal.has_hook, clear_signal=c["clear_signal"])
         if self.hook:
             self.det.hook(now_ms(), 1)
 
@@ -441,8 +441,10 @@ class App:
                 self.log_record(codes.REC_CALL, logfmt.call_payload(
                     a[2], a[3], a[4], self.cfg["profile"], alarm_ms), a[1])
             elif code == codes.ACT_HANGUP:
+                # who cleared first (codes.CLEAR_*): a 9th byte, absent when unknown
                 self.log_record(codes.REC_HANGUP, struct.pack(
-                    "<II", self.log.last_call_seq, a[2]), a[1])
+                    "<II", self.log.last_call_seq, a[2]) + (bytes((a[3],)) if a[3] else b""),
+                    a[1])
             if self.monitor:
                 # loaded when first needed: ~1.4 KB of heap a board without a
                 # technician watching never spends

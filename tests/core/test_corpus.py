@@ -22,7 +22,8 @@ def test_corpus_is_not_trivial():
     """The corpus must exercise every outcome and both cue and alarm."""
     everything = [line for sc in SCENARIOS for line in (sc.exact or [])]
     for needle in ('"answered"', '"abandoned"', '"unknown"', '"alarm_on"', '"cue_on"',
-                   '"hangup"', '"alarm": true', '"alarm": false'):
+                   '"hangup"', '"alarm": true', '"alarm": false', '"cleared": "caller"',
+                   '"cleared": "desk"', '"cleared": "unknown"'):
         assert any(needle in line for line in everything), needle
     assert sum(1 for sc in SCENARIOS if sc.exact == []) >= 10  # false-ring cases
 

@@ -42,6 +42,18 @@ def main():
           as_lines(expect_call(r1) + expect_call(r2)),
           ["Germany 1000/4000 at 25 Hz, no hook sense: outcomes are unknown.",
            "Two calls: 2 rings, then 4 rings."])
+    s = Synth(25, True, 0.05, 105, hook=True, clear_signal=True)
+    rings, ans = s.call(1_000_000, "uk", 4, stop_us=4_800_000)
+    s.hook(ans, 1)
+    s.caller_clears(ans + 30_000_000, 800, desk_after_us=6_000_000)
+    s.end(ans + 50_000_000)
+    write("uk_caller_clears", s,
+          as_lines(expect_call(rings, answer_us=ans, hook=True, hangup_us=ans + 30_000_000,
+                               cleared="caller")),
+          ["UK double ring at 25 Hz, full-wave opto, hook sense wired; the line signals",
+           "the caller's clear (clear 1). Answered on ring 2; after 30 s the caller hangs",
+           "up: loop current breaks for 800 ms (BT System X's usual), the handset still",
+           "lifted; the desk puts it down 6 s later."])
     s = Synth(25, False, 0.0, 104, hook=False)
     s.noise(0, 60_000_000, 3.0)
     s.reversal(10_000_000)

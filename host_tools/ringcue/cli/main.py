@@ -4,10 +4,11 @@ from pathlib import Path
 
 import click
 
-from ringcue_core.profiles import PROFILES, profile_names
+from ringcue_core.profiles import profile_names
 
 from .. import __version__
 from ..errors import UsageError, UserError
+from ..profile_notes import COVERS
 from .errors import Group
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -36,7 +37,7 @@ def cli(verbose):
 
 
 def _profile_help() -> str:
-    return "Ring profile: " + "; ".join(f"{n} = {PROFILES[n][3]}" for n in profile_names())
+    return "Ring profile: " + "; ".join(f"{n} = {COVERS[n]}" for n in profile_names())
 
 
 @cli.command()
@@ -55,7 +56,9 @@ def replay(trace, profile, cue_ring, alarm_after, runtime):
     Prints one JSON object per line, in time order: ring, cue_on, cue_off,
     alarm_on, alarm_off, answer, call_end and hangup events, each with the
     trace time t_ms at which the firmware acts. Both runtimes print the same
-    bytes. The trace format is in docs/trace-format.md.
+    bytes. The trace format is in docs/trace-format.md; a trace that opens
+    with `0 hook 0` then `0 clear 1` is a line that signals the caller's
+    clear, and its hangup events say who hung up first.
 
     \b
     Example:
