@@ -132,12 +132,16 @@ def _recount(store, tz):
     for c in store.calls():
         desk = c["desk"] or c["device_id"]
         o = out.setdefault(desk, {"counts": Counter(), "rings": Counter(), "answers": [],
-                                  "heat": Counter(), "daily": Counter(), "alarms": 0})
+                                  "heat": Counter(), "daily": Counter(), "alarms": 0,
+                                  "clear_known": 0, "desk_first": 0})
         cat = categories.classify(c["outcome"], c["rings"])
         o["counts"][cat] += 1
         if c["outcome"] == "answered":
             o["rings"][min(c["rings"], 6)] += 1
             o["answers"].append(c["answer_ms"])
+            if c["cleared"] in ("caller", "desk"):  # the line told who hung up first
+                o["clear_known"] += 1
+                o["desk_first"] += c["cleared"] == "desk"
         o["alarms"] += c["alarm"]
         if c["wall_ms"] is not None:
             t = dt.datetime.fromtimestamp(c["wall_ms"] / 1000, zone)
@@ -174,11 +178,15 @@ def test_figures_match_a_call_by_call_recount(tmp_path, tz, backend, request):
     r = report.build(s, tz=tz)
     want = _recount(s, tz)
     assert set(r.desks) == set(want)
+    # the fleet has desks that say who hung up first, and desks that cannot
+    assert sum(w["desk_first"] > 0 for w in want.values()) >= 2
+    assert sum(w["clear_known"] == 0 for w in want.values()) >= 2
     for desk, w in want.items():
         f = r.desks[desk]
         assert f.counts == {k: w["counts"][k] for k in categories.CATEGORIES}
         assert f.rings == {b: w["rings"][b] for b in report.RING_BINS}
         assert f.alarms == w["alarms"]
+        assert (f.clear_known, f.desk_first) == (w["clear_known"], w["desk_first"])
         assert _calendar(f) == (+w["heat"], +w["daily"])
         answers = sorted(w["answers"])
         if not answers:  # a desk without hook sense: nobody is seen answering

@@ -230,13 +230,31 @@ def trace(trace, name):
 
 
 @sim.command()
-@click.argument("state", type=click.Choice(["off", "on"]))
+@click.argument("state", type=click.Choice(["off", "on"]), required=False)
+@click.option("--caller-clears", "clear_ms", type=click.IntRange(1, 10_000), metavar="MS",
+              help="The caller hangs up: the exchange breaks loop current for MS ms while "
+                   "the handset stays lifted (instead of STATE).")
 @click.option("--name", help="Which virtual board.")
-def hook(state, name):
-    """Lift (off) or replace (on) the handset: off-hook answers a ringing call."""
+def hook(state, clear_ms, name):
+    """Lift (off) or replace (on) the handset: off-hook answers a ringing call.
+    Or play the caller hanging up first, as an exchange with disconnect
+    supervision shows it (the board tells it from the desk hanging up if its
+    config has clear_signal on; docs/ring-detection.md).
+
+    \b
+    Example:
+      ringcue sim hook off                  # answer
+      ringcue sim hook --caller-clears 400  # the caller hangs up
+      ringcue sim hook on                   # the desk puts the handset down
+    """
     from ..sim.daemon import control, find
 
-    control(find(name), {"op": "hook", "offhook": state == "off"})
+    if (state is None) == (clear_ms is None):
+        raise UsageError("give either STATE (off or on) or --caller-clears MS")
+    if clear_ms is not None:
+        control(find(name), {"op": "hook", "offhook": True, "clear_ms": clear_ms})
+    else:
+        control(find(name), {"op": "hook", "offhook": state == "off"})
 
 
 @sim.command("power-cycle")

@@ -71,6 +71,8 @@ class Figures:
     alarms_cleared_by_answer: int = 0
     talk_calls: int = 0
     talk_ms: int = 0
+    clear_known: int = 0  # answered calls whose line said who hung up first
+    desk_first: int = 0  # ... and it was the desk
     missed_recent: list = field(default_factory=list)  # [(wall_ms or None, rings)], newest first
     heat_calls: list = field(default_factory=lambda: [[0] * 24 for _ in range(7)])
     heat_ok: list = field(default_factory=lambda: [[0] * 24 for _ in range(7)])
@@ -98,6 +100,12 @@ class Figures:
     def pct(self, n, short_abandons=True) -> float | None:
         d = self.offered(short_abandons)
         return 100.0 * n / d if d else None
+
+    @property
+    def desk_first_pct(self) -> float | None:
+        """Of the answered calls where it is known, the share where the desk
+        hung up first (None: not known for any: no disconnect signal)."""
+        return 100.0 * self.desk_first / self.clear_known if self.clear_known else None
 
     def answer_percentile(self, q: float) -> float | None:
         """The q-th percentile (0..1) of answer times, in ms: exactly what a
@@ -131,6 +139,8 @@ class Figures:
         self.alarms_cleared_by_answer += other.alarms_cleared_by_answer
         self.talk_calls += other.talk_calls
         self.talk_ms += other.talk_ms
+        self.clear_known += other.clear_known
+        self.desk_first += other.desk_first
         for d in range(7):
             for h in range(24):
                 self.heat_calls[d][h] += other.heat_calls[d][h]
@@ -343,6 +353,7 @@ def build(db, desks=(), start=None, end=None, tz: str | None = None,
     tzname = tz or _local_zone_name()
     extra, args = _dates_sql(start, end, zone)
     figs: dict[str, Figures] = {}
+    cl = db.cleared_sql()  # who hung up first (NULL in an older store read as it is)
     local_ms = f"(wall_ms + {_offset_sql(db, zone, extra, args)})"
     ok_sql = (f"CASE WHEN ({_CAT_SQL}) IN ({', '.join(str(CATEGORIES.index(c)) for c in IN_TIME)})"
               " THEN 1 ELSE 0 END")  # by ring 3
@@ -371,18 +382,23 @@ def build(db, desks=(), start=None, end=None, tz: str | None = None,
         _add_shape(f, shape)
         _add_calendar(f, when)
         # 3. the rest is plain aggregates over the device's key range (no sort)
-        ans_max, alarms, cleared, alarm_max, talk_n, talk_ms = db.execute(
+        ans_max, alarms, cleared, alarm_max, talk_n, talk_ms, known, desk_1st = db.execute(
             f"SELECT max(CASE WHEN outcome='answered' THEN {_TENTHS_SQL.format(col='answer_ms')} "
             f"* {ANSWER_BIN_MS} END), sum(alarm), "
             "sum(CASE WHEN alarm=1 AND outcome='answered' THEN 1 ELSE 0 END), "
             f"max({_TENTHS_SQL.format(col='alarm_ms')} * {ANSWER_BIN_MS}), count(talk_ms), "
-            f"sum(talk_ms) {sel}", sargs).fetchone()
+            "sum(talk_ms), "
+            f"sum(CASE WHEN outcome='answered' AND {cl} IN ('caller', 'desk') THEN 1 ELSE 0 END), "
+            f"sum(CASE WHEN outcome='answered' AND {cl}='desk' THEN 1 ELSE 0 END) {sel}",
+            sargs).fetchone()
         f.answer_max_ms = _max(f.answer_max_ms, ans_max)
         f.alarm_max_ms = _max(f.alarm_max_ms, alarm_max)
         f.alarms += int(alarms or 0)  # (PostgreSQL sums as numeric)
         f.alarms_cleared_by_answer += int(cleared or 0)
         f.talk_calls += talk_n
         f.talk_ms += int(talk_ms or 0)
+        f.clear_known += int(known or 0)
+        f.desk_first += int(desk_1st or 0)
         # 4. the latest missed calls, for the list a manager calls back from
         f.missed_recent += db.execute(
             f"SELECT wall_ms, rings {sel} AND outcome='abandoned' ORDER BY seq DESC LIMIT ?",
@@ -496,7 +512,7 @@ def _local_zone_name() -> str:
 
 RAW_COLUMNS = ("desk", "device_id", "seq", "local_time", "wall_ms", "clock", "rings",
                "outcome", "category", "answered_by_ring_3", "answer_s", "cue", "alarm",
-               "alarm_s", "talk_s", "profile", "boot", "ticks")
+               "alarm_s", "talk_s", "profile", "boot", "ticks", "hung_up_first")
 
 
 def count_rows(db, desks=(), start=None, end=None, tz=None) -> int:
@@ -513,17 +529,18 @@ def raw_rows(db, desks=(), start=None, end=None, tz=None):
     w, args = _where(desks, start, end, zone)
     cur = db.stream(
         f"SELECT {_DESK_SQL}, device_id, seq, wall_ms, clock, rings, outcome, answer_ms, cue, "
-        f"alarm, alarm_ms, talk_ms, profile, boot, ticks FROM calls WHERE {w} "
+        f"alarm, alarm_ms, talk_ms, profile, boot, ticks, {db.cleared_sql()} FROM calls "
+        f"WHERE {w} "
         f"ORDER BY {_DESK_SQL}{db.collate}, device_id{db.collate}, seq", args)
     for (desk, dev, seq, wall, clock, rings, outcome, ans, cue, alarm, alarm_ms, talk, profile,
-         boot, ticks) in cur:
+         boot, ticks, cleared) in cur:
         cat = classify(outcome, rings)
         local = (dt.datetime.fromtimestamp(wall / 1000, zone).isoformat(timespec="seconds")
                  if wall is not None else None)
         yield (desk, dev, seq, local, wall, clock or "unsynced", rings, outcome, cat,
                "yes" if cat in ("early", "on_time") else "unknown" if cat == "stopped_by_3"
                else "no", _s(ans), bool(cue), bool(alarm), _s(alarm_ms), _s(talk), profile,
-               boot, ticks)
+               boot, ticks, cleared)
 
 
 def _s(ms):

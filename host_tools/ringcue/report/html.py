@@ -11,7 +11,7 @@ from html import escape
 from .categories import ANSWER_BY_RING, CATEGORY_LABELS
 from .figures import RING_BINS, WEEKDAYS, Figures, Quality, Report
 from .group_views import html_section, quality_notes
-from .wording import pct, plural, quality_flags, secs
+from .wording import hung_up_first, pct, plural, quality_flags, secs
 
 # Colours: on time green, early blue, late/missed red, unknown grey. They are
 # distinct in print (greyscale lightness differs) as well as on screen.
@@ -202,7 +202,9 @@ def _figures_table(f: Figures, r: Report) -> str:
           f' <span class="note">(of the per-call times to 0.1 s, as a spreadsheet\'s MEDIAN'
           f' and PERCENTILE give them)</span></td></tr>'
           f'<tr><th>third-ring alarms</th><td colspan="2">{alarm}</td></tr>'
-          f'<tr><th>talk time</th><td colspan="2">{_talk(f)}</td></tr></table>')
+          f'<tr><th>talk time</th><td colspan="2">{_talk(f)}</td></tr>'
+          f'<tr><th>desk hung up first</th><td colspan="2">{escape(hung_up_first(f))}</td></tr>'
+          '</table>')
 
 
 def _headline(f: Figures, r: Report) -> str:

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from .figures import Report
 from .group_views import quality_notes, text_tables
-from .wording import pct, plural, quality_flags, secs
+from .wording import hung_up_first, pct, plural, quality_flags, secs
 
 
 def desk_table(r: Report, title="Desks, worst first") -> Table:
@@ -31,6 +31,18 @@ def desk_table(r: Report, title="Desks, worst first") -> Table:
                   f"{c['missed'] + c['short_abandon']:,}", f"{f.unknown:,}",
                   secs(f.answer_percentile(0.9)), f"{f.alarms:,}",
                   end_section=name == (r.ranking() or [None])[-1])
+    return t
+
+
+def clear_table(r: Report) -> Table:
+    """Who hung up first, per desk: only calls on lines that signal the
+    caller's clear count (docs/ring-detection.md)."""
+    t = Table(title="Who hung up first (answered calls)", title_justify="left",
+              box=box.SIMPLE_HEAD, pad_edge=False)
+    for c in ("desk", "desk first"):
+        t.add_column(c, justify="left" if c == "desk" else "right", no_wrap=c == "desk")
+    for name, f in [(d, r.desks[d]) for d in sorted(r.desks)] + [("all desks", r.fleet)]:
+        t.add_row(Text(name), hung_up_first(f), end_section=name == sorted(r.desks)[-1])
     return t
 
 
@@ -60,6 +72,8 @@ def show(r: Report, console: Console | None = None):
               + (f" (cleared in {secs(f.alarm_percentile(0.5))} median)" if f.alarms else ""))
     con.print()
     con.print(desk_table(r))
+    if r.fleet.clear_known:
+        con.print(clear_table(r))
     text_tables(r, con)
     notes = []
     for d in sorted(r.quality):

@@ -10,6 +10,14 @@ def pct(x: float | None) -> str:
     return "–" if x is None else f"{x:.1f} %"
 
 
+def hung_up_first(f) -> str:
+    """A desk's (or the fleet's) share of answered calls where the desk hung
+    up first, over the calls whose line says who cleared (Figures)."""
+    if not f.clear_known:
+        return "– (no line here signals the caller's clear)"
+    return f"{pct(f.desk_first_pct)} ({f.desk_first:,} of {plural(f.clear_known, 'answered call')})"
+
+
 def plural(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 

@@ -42,7 +42,8 @@ def write(r: Report, path, rows=None) -> int:
     head = (["desk", "offered", "answered by ring 3", "of which unconfirmed (no hook sense)",
              "% by ring 3", "meets target"] + [CATEGORY_LABELS[k] for k in CATEGORIES]
             + ["answer p50 (s)", "answer p90 (s)", "answer max (s)", "alarms",
-               "alarm p50 (s)", "alarm max (s)", "talk calls", "talk total (h)"])
+               "alarm p50 (s)", "alarm max (s)", "talk calls", "talk total (h)",
+               "hang-ups: who first known", "desk hung up first", "% desk hung up first"])
     ws.write_row(3, 0, head, bold)
     row = 4
     for name, f in [(d, r.desks[d]) for d in r.ranking()] + [("All desks", r.fleet)]:
@@ -55,8 +56,12 @@ def write(r: Report, path, rows=None) -> int:
         ws.write_row(row, 6, [f.counts[k] for k in CATEGORIES]
                      + [_ms(f.answer_percentile(0.5)), _ms(f.answer_percentile(0.9)),
                         _ms(f.answer_max_ms), f.alarms, _ms(f.alarm_percentile(0.5)),
-                        _ms(f.alarm_max_ms), f.talk_calls, round(f.talk_ms / 3_600_000, 2)],
+                        _ms(f.alarm_max_ms), f.talk_calls, round(f.talk_ms / 3_600_000, 2),
+                        f.clear_known, f.desk_first],
                      bold if name == "All desks" else None)
+        col = 6 + len(CATEGORIES) + 10
+        d1 = f.desk_first_pct
+        ws.write(row, col, None if d1 is None else d1 / 100, pct)
         row += 1
     ws.set_column(0, 0, 22)
     ws.set_column(1, len(head), 13)

@@ -192,7 +192,10 @@ class Daemon:
             self._line_free_ms = start + last + _CALL_OVER_MS
             return {"start_ms": start, "end_ms": start + last, "queued_ms": start - vb.clock}
         if op == "hook":
-            vb.hook(bool(req["offhook"]), at=vb.clock + 10)
+            clear_ms = int(req.get("clear_ms") or 0)
+            if clear_ms:  # the caller clears: loop current breaks, then comes back
+                vb.hook(False, at=vb.clock + 10)
+            vb.hook(bool(req["offhook"]), at=vb.clock + 10 + clear_ms)
             return {"ok": True}
         if op == "power_cycle":
             vb.power_cycle()

@@ -98,6 +98,11 @@ class Store:
                 return int(row[0])
         return 1 if schema.CORE <= tables else 0
 
+    def cleared_sql(self) -> str:
+        """The calls' who-hung-up-first column as SQL: NULL in a store older
+        than it (version 3) that is only read, never upgraded."""
+        return "cleared" if self.schema_version() >= 3 else "NULL"
+
     def _check_foreign(self):
         tables = self.tables()
         if tables and not schema.CORE <= tables:
@@ -172,7 +177,7 @@ class Store:
                                   f["outcome"], f["answer_ms"], int(f["cue"]), int(f["alarm"]),
                                   f["profile"], f.get("alarm_ms")))
                 elif r["type"] == codes.REC_HANGUP:
-                    talks.append((f["talk_ms"], device_id, f["call_seq"]))
+                    talks.append((f["talk_ms"], f["cleared"], device_id, f["call_seq"]))
                 elif r["type"] == codes.REC_TIME_SYNC and sane_sync(f["unix_ms"]):
                     # (an older firmware took any value: others stay unsynced)
                     syncs.append((device_id, r["seq"], r["boot"], r["ticks"], f["unix_ms"]))
@@ -180,7 +185,8 @@ class Store:
                 "INSERT INTO calls(device_id, seq, desk, boot, ticks, rings, outcome, "
                 "answer_ms, cue, alarm, profile, alarm_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
                 "ON CONFLICT DO NOTHING", calls)
-            self.executemany("UPDATE calls SET talk_ms=? WHERE device_id=? AND seq=?", talks)
+            self.executemany("UPDATE calls SET talk_ms=?, cleared=? WHERE device_id=? AND seq=?",
+                             talks)
             self.executemany("INSERT INTO time_syncs VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
                              syncs)
             self.executemany("INSERT INTO issues VALUES (?,?,?,?) ON CONFLICT DO NOTHING",
@@ -244,13 +250,14 @@ class Store:
     # -- reading ------------------------------------------------------------
     def calls(self, device_id=None):
         q = ("SELECT device_id, seq, desk, wall_ms, clock, rings, outcome, answer_ms, cue, "
-             "alarm, talk_ms, alarm_ms, profile, boot, ticks FROM calls")
+             f"alarm, talk_ms, alarm_ms, profile, boot, ticks, {self.cleared_sql()} FROM calls")
         args = ()
         if device_id:
             q += " WHERE device_id=?"
             args = (device_id,)
         cols = ("device_id", "seq", "desk", "wall_ms", "clock", "rings", "outcome",
-                "answer_ms", "cue", "alarm", "talk_ms", "alarm_ms", "profile", "boot", "ticks")
+                "answer_ms", "cue", "alarm", "talk_ms", "alarm_ms", "profile", "boot", "ticks",
+                "cleared")
         for row in self.stream(q + " ORDER BY device_id, seq", args):
             yield dict(zip(cols, row))
 

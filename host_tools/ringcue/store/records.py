@@ -21,7 +21,11 @@ def decode_payload(rtype, payload):
                 "profile": codes.PROFILE_IDS[pid] if pid < len(codes.PROFILE_IDS) else "?"}
     if rtype == codes.REC_HANGUP:
         call_seq, talk = struct.unpack("<II", payload[:8])
-        return {"call_seq": call_seq, "talk_ms": talk}
+        # who cleared first: a 9th byte (codes.CLEAR_*), absent = unknown
+        who = payload[8] if len(payload) > 8 else 0
+        names = codes.CLEAR_NAMES
+        return {"call_seq": call_seq, "talk_ms": talk,
+                "cleared": names[who] if who < len(names) else "unknown"}
     if rtype == codes.REC_TIME_SYNC:
         (unix_ms,) = struct.unpack("<Q", payload[:8])
         return {"unix_ms": unix_ms}

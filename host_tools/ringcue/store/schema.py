@@ -41,6 +41,9 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
     (2, [  # ring groups (store/groups.py): which desks ring together for one call
         "CREATE TABLE IF NOT EXISTS ring_groups (desk TEXT PRIMARY KEY, grp TEXT NOT NULL)",
     ]),
+    (3, [  # who hung up an answered call first: caller, desk, unknown (the hang-up record)
+        "ALTER TABLE calls ADD COLUMN cleared TEXT",
+    ]),
 ]
 VERSION = MIGRATIONS[-1][0]  # what this ringcue writes
 META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
