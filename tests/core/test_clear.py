@@ -30,7 +30,7 @@ def hangups(det, until):
         a = det.next_action()
         if a is None:
             return out
-        if a[0] == D.ACT_HANGUP:
+        if a[0] == codes.ACT_HANGUP:
             out.append((a[1], a[2], a[3]))
 
 
