@@ -78,6 +78,7 @@ def test_caller_clears_then_desk_clears(home, tmp_path):
     s.close()
     assert [(c["outcome"], c["cleared"]) for c in calls] == [("answered", "caller"),
                                                               ("answered", "desk")]
-    # the caller's clear came ~8 s after ring 1 began, ~4.4 s after the answer
-    assert 3000 < calls[0]["talk_ms"] < 6000
+    # the caller's clear came >= 8 s after ring 1 began (>= 4.4 s after the
+    # answer; later on a loaded machine), before sim ring's own hang-up at 20 s
+    assert 4000 < calls[0]["talk_ms"] < 20_000
     assert 19_000 < calls[1]["talk_ms"] < 21_000
