@@ -31,6 +31,9 @@ def test_demo_runs_start_to_finish(home):
     assert "ALARM: ring 3 went unanswered" in out
     # the manager's report on the three calls pulled from the board
     assert "33.3 % of 3 calls answered by ring 3 (target 90 %)" in out
+    # call 1's caller hangs up first (a loop break), call 2's desk: one of two
+    assert "by the caller first" in out
+    assert "50.0 % (1 of 2 answered calls)" in out
     html = (home / "demo-report.html").read_text()
     assert "33.3 %" in html and html.count("<svg") >= 6
     assert "Traceback" not in out

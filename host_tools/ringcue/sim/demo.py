@@ -30,13 +30,15 @@ from ..report.text import show as show_report
 from ..state import home
 from ..store.sqlite import Store
 from .vboard import VirtualBoard
+from ringcue_core.trace import EV_HOOK
 
-# (what happens, rings rung, answered during ring N or None)
+# (what happens, rings rung, answered during ring N or None, the caller hangs up first)
 CALLS = [
-    ("answered on ring 2 (on time)", 2, 2),
-    ("answered on ring 4 (late)", 4, 4),
-    ("nobody answers (missed)", 5, None),
+    ("answered on ring 2 (on time); the caller hangs up first", 2, 2, True),
+    ("answered on ring 4 (late); the desk hangs up first", 4, 4, False),
+    ("nobody answers (missed)", 5, None, False),
 ]
+CLEAR_MS = 800  # the exchange's loop break when the caller hangs up (BT's usual)
 CADENCE = "uk"  # 3 s cycles keep the demo short
 
 
@@ -75,7 +77,8 @@ def _describe(e):
     if ev == "call_end":
         return f"call ended: [bold]{e['outcome']}[/], {e['rings']} rings"
     if ev == "hangup":
-        return f"hung up after {e['talk_ms'] / 1000:.0f}s"
+        who = {"caller": "the caller", "desk": "[red]the desk[/]"}.get(e.get("cleared"))
+        return f"hung up after {e['talk_ms'] / 1000:.0f}s" + (f" by {who} first" if who else "")
     return ev.replace("_", " ")
 
 
@@ -99,8 +102,8 @@ def run(speed: float = 3.0, workdir: Path | None = None, console: Console | None
             def progress(n, total):
                 prog.update(task, total=total, advance=n)
 
-            res = flash(vb.port, "sim", {"desk": "Front desk", "profile": "uk"},
-                        progress=progress)
+            res = flash(vb.port, "sim", {"desk": "Front desk", "profile": "uk",
+                                         "clear_signal": True}, progress=progress)
         hello = confirm(vb.port, res.build)
         console.print(f"   build {res.build}: {len(res.uploaded)} files, "
                       f"{res.bytes_sent / 1024:.1f} KB, verified, in {res.seconds:.1f}s; board id "
@@ -114,9 +117,13 @@ def run(speed: float = 3.0, workdir: Path | None = None, console: Console | None
             board.call("monitor", {"on": True})
             if speed:
                 vb.run_free(speed)
-            for i, (label, rings, answer) in enumerate(CALLS, 1):
+            for i, (label, rings, answer, caller_first) in enumerate(CALLS, 1):
                 ev, end = ringgen.call_events(CADENCE, rings, answer_ring=answer, talk_s=3,
                                               seed=i)
+                if caller_first:  # loop current breaks 1 s before the desk hangs up
+                    ev += [(end - 1_000_000, EV_HOOK, 0),
+                           (end - 1_000_000 + CLEAR_MS * 1000, EV_HOOK, 1)]
+                    ev.sort(key=lambda e: e[0])
                 start = vb.play(ev, start=vb.clock + 300, run=False)
                 quiet_ms = 4300 if answer is None else 600  # uk profile: 4 s of silence ends a call
                 until = start + end // 1000 + quiet_ms
@@ -175,12 +182,13 @@ def run(speed: float = 3.0, workdir: Path | None = None, console: Console | None
 
 def report_table(records) -> Table:
     t = Table(title="Call log: Front desk (# = record sequence number)")
-    for c in ("#", "rings", "outcome", "answer time", "cue", "alarm", "by ring 3"):
+    for c in ("#", "rings", "outcome", "answer time", "cue", "alarm", "by ring 3",
+              "hung up first"):
         t.add_column(c, justify="right" if c not in ("outcome",) else "left")
     for r in records:
         on_time = r["outcome"] == "answered" and r["rings"] <= ANSWER_BY_RING
         t.add_row(str(r["seq"]), str(r["rings"]), r["outcome"],
                   f"{r['answer_ms'] / 1000:.1f}s" if r["answer_ms"] is not None else "-",
                   "yes" if r["cue"] else "-", "[red]yes[/]" if r["alarm"] else "-",
-                  "[green]✓[/]" if on_time else "[red]✗[/]")
+                  "[green]✓[/]" if on_time else "[red]✗[/]", r["cleared"] or "-")
     return t
