@@ -23,7 +23,8 @@ def test_hello_identifies_the_board(dut):
     assert r["proto"] == proto.PROTO_VERSION
     assert len(r["id"]) >= 8 and int(r["id"], 16) >= 0
     assert r["fw"] and r["build"]
-    assert set(r["config"]) == {"desk", "profile", "cue_ring", "alarm_after", "buzzer"}
+    assert set(r["config"]) == {"desk", "profile", "cue_ring", "alarm_after", "buzzer",
+                                "clear_signal"}
 
 
 def test_status_reports_live_state(dut):
