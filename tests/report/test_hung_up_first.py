@@ -48,7 +48,7 @@ def run(*args):
 
 
 def test_counted_by_hand(store):
-    r = report.build(store.db, tz="Europe/London")
+    r = report.build(store, tz="Europe/London")
     f, b = r.desks["Front"], r.desks["Back"]
     assert (f.clear_known, f.desk_first, f.desk_first_pct) == (4, 3, 75.0)
     assert (b.clear_known, b.desk_first, b.desk_first_pct) == (0, 0, None)
@@ -63,7 +63,7 @@ def test_every_format_shows_it(store, tmp_path):
                for line in lines)
     assert any(line.startswith("Back") and "no line here signals" in line for line in lines)
 
-    html = render(report.build(store.db, tz="Europe/London"))
+    html = render(report.build(store, tz="Europe/London"))
     assert "desk hung up first" in html and "75.0 % (3 of 4 answered calls)" in html
 
     import openpyxl
