@@ -103,13 +103,15 @@ def test_a_silent_port_is_one_line():
         os.close(slave)
 
 
-def test_a_busy_port_is_named_busy(vboard):
+def test_a_busy_port_is_named_busy(vboard, tmp_path):
     with BoardClient.open(vboard.port):
         with pytest.raises(PortBusy, match=f"busy: another program has {vboard.port} open"):
             BoardClient.open(vboard.port)
         with pytest.raises(PortBusy):
             DeviceFS(vboard.port)
-        for args in (("info",), ("monitor",), ("flash",), ("restart",), ("logs", "pull")):
+        # (the pull's store in tmp_path: never the user's own)
+        for args in (("info",), ("monitor",), ("flash",), ("restart",),
+                     ("logs", "pull", "--db", str(tmp_path / "s.db"))):
             code, out, err = rc(*args, "--port", vboard.port)
             assert code != 0 and "Traceback" not in err, (args, err)
             assert f"busy: another program has {vboard.port} open" in err, (args, err)

@@ -299,3 +299,17 @@ def test_merge_refuses_a_tampered_store_naming_the_record(any_store, tmp_path, h
     assert dst.execute("SELECT count(*) FROM calls").fetchone()[0] == 0
     src.close()
     dst.close()
+
+
+def test_a_column_step_keeps_a_column_the_store_has(any_store):
+    """Version 3 adds calls.cleared; a store that has it already (made by a
+    development build) still upgrades, and keeps its values."""
+    s = open_store(any_store)
+    s.execute("INSERT INTO calls(device_id, seq, outcome, cleared) VALUES ('x', 1, 'answered', "
+              "'desk')")
+    s.execute("UPDATE meta SET value='2' WHERE key='schema_version'")
+    s.close()
+    s = open_store(any_store)
+    assert s.schema_version() == schema.VERSION
+    assert [c["cleared"] for c in s.calls()] == ["desk"]
+    s.close()

@@ -19,6 +19,7 @@ boards never touch the same rows.
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections import Counter
 
@@ -132,7 +133,11 @@ class Store:
             for version, steps in schema.MIGRATIONS:
                 if version > had or (had == 1 and version == 1):
                     for sql in steps:
-                        self.execute(self._ddl(sql))
+                        add = _ADD_COLUMN.match(sql)
+                        if add:  # kept if the store has it already
+                            self._add_column(*add.groups())
+                        else:
+                            self.execute(self._ddl(sql))
             self.execute("INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
                          "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
                          (str(schema.VERSION),))
@@ -284,6 +289,9 @@ _STEP_BACK_MS = 60_000
 # calls are placed around their boot's sync: before 2020 or after 2100 by this
 # much at most, in any sane log
 PLACE_MARGIN_MS = 366 * 86_400_000
+
+
+_ADD_COLUMN = re.compile(r"ALTER TABLE (\w+) ADD COLUMN (\w+) (.+)$")
 
 
 def sane_sync(unix_ms) -> bool:
