@@ -39,7 +39,7 @@ def board_constants(name: str) -> dict:
     """The module-level constants of boards/<name>/board.py (pins, watchdog
     timeout, the RP2040's watchdog register): the one place each is written.
     Read as source, since the file imports the board's `machine`."""
-    tree = ast.parse((BOARDS_DIR / name / "board.py").read_text())
+    tree = ast.parse((BOARDS_DIR / name / "board.py").read_text(encoding="utf-8"))
     out = {}
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 \
