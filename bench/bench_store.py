@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from pgserver import create_database, with_database  # noqa: E402
 from ringcue.sim import fleetgen  # noqa: E402
+from ringcue.store import open_store  # noqa: E402
 from ringcue.store.postgres import PostgresStore  # noqa: E402
 from ringcue.store.sqlite import SQLiteStore  # noqa: E402
 
@@ -154,6 +155,7 @@ def main():
         locs = {"SQLite": sqlite_store(calls), "PostgreSQL": pg_store(admin, calls)}
         results[calls] = {}
         for kind, (loc, took) in locs.items():
+            open_store(loc).close()  # a cached store from an older ringcue: upgraded first
             for name, args in cases:  # (the text report, written to a file to compare)
                 secs, rss = measured(loc, *args, "--format", "text", "--out",
                                      str(CACHE / f"{kind}-{calls}-{len(args)}.txt"))

@@ -193,6 +193,8 @@ def _with_progress(rows, total: int, what: str):
 
 
 def _check_desks(store, desks):
+    if not store.unknown_desks(desks):
+        return
     known = store.desk_names()
     missing = [d for d in desks if d not in known]
     if missing:

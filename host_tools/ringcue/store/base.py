@@ -278,6 +278,17 @@ class Store:
             "SELECT DISTINCT COALESCE(NULLIF(desk, ''), device_id) FROM calls").fetchall()}
         return known | {d for (d,) in self.execute("SELECT device_id FROM devices").fetchall()}
 
+    def unknown_desks(self, names) -> list[str]:
+        """The names a report's --desk cannot select (see desk_names), found
+        by index instead of reading every call."""
+        asks = ("SELECT 1 FROM devices WHERE device_id=? LIMIT 1",
+                "SELECT 1 FROM calls WHERE desk=? AND desk != '' LIMIT 1",
+                "SELECT 1 FROM calls WHERE device_id=? AND COALESCE(desk, '')='' LIMIT 1")
+
+        def known(n):
+            return any(self.execute(sql, (n,)).fetchone() is not None for sql in asks)
+        return [n for n in names if not known(n)]
+
     def devices(self) -> list[tuple]:
         """(device_id, board, desk, fw, last_seq, last_link, first_pull, last_pull)."""
         return [(*r[:5], _bytes(r[5]), *r[6:]) for r in self.execute(

@@ -44,6 +44,9 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
     (3, [  # who hung up an answered call first: caller, desk, unknown (the hang-up record)
         "ALTER TABLE calls ADD COLUMN cleared TEXT",
     ]),
+    (4, [  # a report of some desks finds their calls without reading every call
+        "CREATE INDEX IF NOT EXISTS calls_desk ON calls (desk)",
+    ]),
 ]
 VERSION = MIGRATIONS[-1][0]  # what this ringcue writes
 META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
