@@ -40,6 +40,7 @@ typecheck: setup
 
 bench: setup
 	$(BIN)/python bench/bench_core.py
+	$(BIN)/python bench/bench_jitter.py
 	$(BIN)/python bench/bench_board.py
 	$(BIN)/python bench/bench_log.py
 	$(BIN)/python bench/bench_flash.py
