@@ -1,8 +1,10 @@
-# The serial command protocol (docs/protocol.md), shared by the firmware and
-# the host tools. Pure: bytes in, lines out; the caller owns the port.
+# The serial command protocol (docs/protocol.md): the board's codec, and the
+# frame rules the host's session (ringcue.board.session) reads with. Pure:
+# bytes in, lines out; the caller owns the port. Only what the board needs
+# lives here: every name in this file is flashed, and costs heap there.
 #
 #   host  -> board   RQ <id> <cmd>[ <json args>][*<crc32 hex>]\n
-#   board -> host    RS <id> ok <json result>*<crc32>\n
+#   board -> host    RS <id> ok <json result>*<crc32>\n[<blob>]
 #                    RS <id> err <code> <json message>*<crc32>\n
 #                    EV <json event>*<crc32>\n        (monitor stream)
 #
@@ -12,6 +14,8 @@
 # answered with err too_long. Anything that is not a request gets an err
 # reply too (id "-"): every line is answered, nothing crashes the board.
 # Ctrl-C is never part of a frame, so it still breaks into the REPL.
+# A blob: an ok reply whose result holds "bytes" and "crc" is followed by
+# that many raw bytes, whose crc32 is "crc" (reply_blob; log_read's records).
 import json
 
 from binascii import crc32  # every port ringcue runs on has it, and CPython
@@ -41,7 +45,7 @@ ERR_INTERNAL = "internal"
 
 
 class ProtocolError(Exception):
-    """A reply that says err, or a frame that doesn't parse (host side)."""
+    """A frame that doesn't parse (the host's errors subclass it)."""
 
     def __init__(self, code, msg):
         super().__init__("%s: %s" % (code, msg))
@@ -204,38 +208,14 @@ def reply_err(rid, code, msg):
     return seal("RS %s err %s %s" % (rid, code, json.dumps(msg)))
 
 
+def reply_blob(rid, result, data):
+    """An ok reply announcing `data` as its blob -> (line, data): write the
+    line, then the data (two writes: no copy of an 8 KB blob in the heap)."""
+    result["bytes"] = len(data)
+    result["crc"] = crc32(data) & 0xFFFFFFFF
+    return reply_ok(rid, result), data
+
+
 def event_line(ev_json):
     """ev_json: the event as JSON text (e.g. events.format_action's)."""
     return seal("EV " + ev_json)
-
-
-# ---- host side --------------------------------------------------------
-def request_line(rid, cmd, args=None):
-    body = "RQ %d %s" % (rid, cmd)
-    if args:
-        # UTF-8 as is: an escaped surrogate pair (CPython json's default for
-        # an emoji) comes out of MicroPython's json.loads as bytes that are no
-        # UTF-8. Host only: MicroPython's json has no ensure_ascii (nor needs it)
-        body += " " + json.dumps(args, separators=(",", ":"),
-                                 ensure_ascii=False)  # type: ignore[call-overload]
-    return seal(body)
-
-
-def parse_board_line(line):
-    """A line from the board -> ('RS', id, result) | ('EV', None, event) |
-    None for anything else (REPL output, boot noise). A reply that says err
-    comes back as ('RS', id, ProtocolError)."""
-    line = line.strip("\r\n")
-    if not (line.startswith("RS ") or line.startswith("EV ")):
-        return None
-    body = unseal(line)
-    if body.startswith("EV "):
-        return "EV", None, json.loads(body[3:])
-    parts = body.split(" ", 3)
-    if len(parts) < 4:
-        raise ProtocolError(ERR_BAD_FRAME, "short reply: %r" % line)
-    rid = int(parts[1]) if parts[1] != "-" else None
-    if parts[2] == "ok":
-        return "RS", rid, json.loads(parts[3])
-    code, _, msg = parts[3].partition(" ")
-    return "RS", rid, ProtocolError(code, json.loads(msg) if msg else "")

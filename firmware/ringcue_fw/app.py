@@ -26,7 +26,6 @@ import time
 
 import micropython
 from micropython import const
-from binascii import crc32
 
 from ringcue_core import VERSION, codes
 from ringcue_core import config as cfgschema
@@ -204,8 +203,7 @@ class App:
         if flush:
             self.flush_log()
         data, n, nxt = log.read(from_seq, max_bytes)
-        return {"n": n, "bytes": len(data), "crc": crc32(data) & 0xFFFFFFFF,
-                "next": nxt, "first_seq": log.first_seq(), "end_seq": log.next_seq,
+        return {"n": n, "next": nxt, "first_seq": log.first_seq(), "end_seq": log.next_seq,
                 "committed": log.committed}, data
 
     # ---- inside the firmware ---------------------------------------------

@@ -60,7 +60,7 @@ class Commands:
         try:
             r = fn(args)
             if type(r) is tuple:
-                return proto.reply_ok(rid, r[0]), r[1]
+                return proto.reply_blob(rid, r[0], r[1])
             return proto.reply_ok(rid, r)
         except CommandError as e:
             return proto.reply_err(rid, e.code, e.msg)
@@ -109,9 +109,9 @@ class Commands:
         return {"monitor": on}
 
     def do_log_read(self, args):
-        """Raw log records from `from_seq`: the reply line says how many bytes
-        follow it (binary, crc32 in `crc`), so a pull runs near line rate.
-        `flush` (default true) commits pending records first."""
+        """Raw log records from `from_seq`, as the reply's blob (binary, so a
+        pull runs near line rate; proto.reply_blob). `flush` (default true)
+        commits pending records first."""
         return self.app.read_log(_arg(args, "from_seq", int, 1, 0, 0x7FFFFFFF),
                                  _arg(args, "max_bytes", int, 2048, 64, 8192),
                                  _arg(args, "flush", bool, True))

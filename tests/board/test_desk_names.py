@@ -6,8 +6,8 @@ import binascii
 
 import pytest
 
-from ringcue.board import client
-from ringcue_core import config, proto
+from ringcue.board import session as S
+from ringcue_core import config
 
 
 @pytest.mark.parametrize("name", ["Front desk", "📞", "Réception 受付", "[/]", "x" * 32])
@@ -28,15 +28,24 @@ def test_an_unnamed_board_config_file_is_still_valid():
 
 
 def test_the_host_sends_utf8_not_escaped_surrogates():
-    line = proto.request_line(3, "config_set", {"desk": "Lobby 📞"})
-    assert "📞" in line and "\\ud83d" not in line
+    line = S.encode_request(3, "config_set", {"desk": "Lobby 📞"})
+    assert "📞".encode() in line and b"\\ud83d" not in line
 
 
 def test_a_reply_with_bytes_that_are_no_utf8_is_read_with_replacements():
     body = b'RS 4 ok {"config": {"desk": "Lobby \xed\xa0\xbd\xed\xb3\x9e"}}'
-    line = body + b"*%08x" % (binascii.crc32(body) & 0xFFFFFFFF)
-    kind, rid, res = proto.parse_board_line(client._text(line))
-    assert (kind, rid) == ("RS", 4) and res["config"]["desk"].startswith("Lobby \ufffd")
-    damaged = line[:-1] + (b"0" if line[-1:] != b"0" else b"1")
-    with pytest.raises(proto.ProtocolError, match="checksum"):
-        proto.parse_board_line(client._text(damaged))
+    line = body + b"*%08x\n" % (binascii.crc32(body) & 0xFFFFFFFF)
+    (r,) = read(line)
+    assert r.rid == 4 and r.result["config"]["desk"].startswith("Lobby \ufffd")
+    damaged = line[:-2] + (b"0" if line[-2:-1] != b"0" else b"1") + b"\n"
+    (g,) = read(damaged)
+    assert isinstance(g, S.Garbled) and "checksum" in str(g.error)
+
+
+def read(data):
+    s = S.Session()
+    s.receive_data(data)
+    out = []
+    while (ev := s.next_event()) is not S.NEED_DATA:
+        out.append(ev)
+    return out

@@ -1,9 +1,9 @@
 """Helpers for talking to a board through pytest-embedded's DUT."""
 
 import itertools
-import re
+import time
 
-from ringcue_core import proto
+from ringcue.board import session as S
 
 # How late an LED/buzzer change may come after the core's event time: none
 # on the unix port's virtual clock (the shim runs the firmware between clock
@@ -37,24 +37,42 @@ def assert_events(got, want, lag):
                 assert g.get(k) == w.get(k), (g, w)
 
 
-_RS = re.compile(rb"RS (\d+|-) (ok|err) (.*)\*([0-9a-f]{8})\r?\n")
 _rid = itertools.count(1000)
 
 
+def dut_events(dut, session, timeout):
+    """What the board sends through the DUT for `timeout` seconds, read by
+    the host session a line at a time (pexpect.TIMEOUT after that). No
+    blobs here: log_read goes through board_calls."""
+    deadline = time.monotonic() + timeout
+    while True:
+        ev = session.next_event()
+        if ev is S.NEED_DATA:
+            left = max(0.0, deadline - time.monotonic())
+            session.receive_data(dut.expect(rb"[^\n]*\n", timeout=left).group(0))
+            continue
+        yield ev
+
+
 def rq(dut, cmd, args=None, raw=None, timeout=5):
-    """Send one request through the DUT; return (rid, 'ok'|'err', payload)."""
-    rid = next(_rid)
-    line = raw if raw is not None else proto.request_line(rid, cmd, args).rstrip("\n")
-    dut.write(line)
-    pat = (rb"RS %d (ok|err) (.*)\*([0-9a-f]{8})\r?\n" % rid) if raw is None else _RS
-    m = dut.expect(pat, timeout=timeout)
-    body = m.group(0).rstrip(b"\r\n").decode()[:-9]
-    assert proto.crc_hex(body) == m.group(0).rstrip(b"\r\n").decode()[-8:], "reply CRC"
-    parsed = proto.parse_board_line(m.group(0).decode())
-    payload = parsed[2]
-    if isinstance(payload, proto.ProtocolError):
-        return parsed[1], "err", payload
-    return parsed[1], "ok", payload
+    """Send one request through the DUT; return (rid, 'ok'|'err', payload):
+    the reply to it, or to `raw` (a line sent as is) the first reply."""
+    s = S.Session(next(_rid))
+    if raw is None:
+        rid, data = s.request(cmd, args)
+        dut.write(data)  # bytes: sent as they are, line end and all
+    else:
+        rid = None
+        dut.write(raw)
+    for ev in dut_events(dut, s, timeout):
+        if isinstance(ev, S.Garbled):
+            assert rid is None or not ev.text.startswith(f"RS {rid} "), f"reply CRC: {ev}"
+        elif rid is not None and getattr(ev, "rid", None) != rid:
+            continue
+        elif isinstance(ev, S.Reply):
+            return ev.rid, "ok", ev.result
+        elif isinstance(ev, S.ErrorReply):
+            return ev.rid, "err", ev.error()
 
 
 def reboot(dut):

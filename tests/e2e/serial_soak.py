@@ -13,6 +13,7 @@ import time
 import serial
 
 from ringcue.sim import ringgen
+from ringcue.board import session as S
 from ringcue.board.client import BoardClient
 from ringcue_core import proto
 
@@ -60,7 +61,7 @@ def fuzz_line(rng: random.Random, i: int) -> bytes:
     if kind == 11:  # random printable text
         return bytes(rng.randrange(32, 127) for _ in range(rng.randrange(1, 200)))
     if kind == 12:
-        return proto.request_line(i, rng.choice(["hello", "status", "config_get"])).rstrip().encode()
+        return S.encode_request(i, rng.choice(["hello", "status", "config_get"])).rstrip()
     return rng.choice([b"RQ", b"RQ -5 hello", b"RQ 99999999999 hello", b"RQ 1", b"RQ x y",
                        b"RQ %d __init__" % i, b"RQ %d do_hello" % i, b"RQ %d _table" % i])
 
@@ -81,8 +82,7 @@ def soak(vb, n_lines: int, seed: int = 13, sample_every: int = 1000, per_batch: 
     span_ms = t_us // 1000
     batches = max(1, n_lines // per_batch)
     s = serial.Serial(vb.port, timeout=0.005)
-    buf = b""
-    skip = 0
+    session = S.Session()
     replies = sent = 0
     mem = []  # (lines sent so far, mem_alloc)
     t0 = time.monotonic()
@@ -90,7 +90,7 @@ def soak(vb, n_lines: int, seed: int = 13, sample_every: int = 1000, per_batch: 
         for batch in range(batches):
             lines = [fuzz_line(rng, batch * per_batch + k) for k in range(per_batch)]
             if (batch * per_batch) % sample_every == 0:
-                lines.append(proto.request_line(900_000_000 + batch, "status").rstrip().encode())
+                lines.append(S.encode_request(900_000_000 + batch, "status").rstrip())
             s.write(b"\n".join(lines) + b"\n")
             # a line of nothing but control bytes is noise the board ignores
             sent += sum(1 for ln in lines if any(b >= 32 or b == 9 for b in ln))
@@ -100,27 +100,15 @@ def soak(vb, n_lines: int, seed: int = 13, sample_every: int = 1000, per_batch: 
                 assert time.monotonic() < deadline, f"{sent - replies} lines unanswered"
                 chunk = s.read(65536)
                 assert chunk or vb.proc.poll() is None, "the board process died"
-                buf += chunk
-                while True:
-                    if skip:  # the records that follow a log_read reply
-                        if len(buf) < skip:
-                            break
-                        buf, skip = buf[skip:], 0
-                    if b"\n" not in buf:
-                        break
-                    line, buf = buf.split(b"\n", 1)
-                    if not line.startswith(b"RS "):
-                        assert line.strip(b"\r") == b"", \
-                            f"unexpected output: {(line + buf)[:1000]!r}"
-                        continue
-                    text = line.rstrip(b"\r").decode()
+                session.receive_data(chunk)
+                while (ev := session.next_event()) is not S.NEED_DATA:
+                    # every line answered with a reply (log_read's with its blob)
+                    assert isinstance(ev, (S.Reply, S.ErrorReply)), \
+                        f"unexpected output: {ev!r} {session.partial[:1000]!r}"
                     replies += 1
-                    rid, res = proto.parse_board_line(text)[1:]
-                    if isinstance(res, dict) and "bytes" in res and "crc" in res:
-                        skip = res["bytes"]
-                    if rid is not None and rid >= 900_000_000:
-                        assert isinstance(res, dict), f"status failed at line {sent}: {res}"
-                        mem.append((sent, res["mem_alloc"]))
+                    if ev.rid is not None and ev.rid >= 900_000_000:
+                        assert isinstance(ev, S.Reply), f"status failed at line {sent}: {ev}"
+                        mem.append((sent, ev.result["mem_alloc"]))
             if progress:
                 progress(batch + 1, batches)
     finally:

@@ -7,8 +7,9 @@ import re
 import subprocess
 from pathlib import Path
 
-from board_helpers import (OUTPUT_LAG_MS, assert_changes, assert_events, board_calls, rq, wait_ready,
-                           with_port_free)
+from board_helpers import (OUTPUT_LAG_MS, assert_changes, assert_events, board_calls, dut_events,
+                           rq, wait_ready, with_port_free)
+from ringcue.board import session as S
 from ringcue_core.profiles import get_profile
 from ringcue_core.replay import replay_lines
 from ringcue_core.trace import parse
@@ -21,10 +22,11 @@ DEBOUNCE_MS = 40  # the firmware's hook debounce (traces are pre-debounced)
 def collect_events(dut, n_call_ends=1, timeout=10):
     """EV lines up to and including the n-th call_end, as dicts."""
     out = []
-    while sum(1 for e in out if e["event"] == "call_end") < n_call_ends:
-        m = dut.expect(rb"EV (\{.*?\})\*[0-9a-f]{8}\r?\n", timeout=timeout)
-        out.append(json.loads(m.group(1)))
-    return out
+    for ev in dut_events(dut, S.Session(), timeout):
+        if isinstance(ev, S.Event):
+            out.append(ev.event)
+            if sum(1 for e in out if e["event"] == "call_end") == n_call_ends:
+                return out
 
 
 def replayed(trace: Path, start_ms: int, profile="universal"):

@@ -7,6 +7,7 @@ import time
 import serial
 
 from ringcue.sim import ringgen
+from ringcue.board import session as S
 from ringcue.board.client import BoardClient
 from ringcue.sim.vboard import VirtualBoard
 from ringcue_core import proto
@@ -19,9 +20,9 @@ N_LINES = 10_000
 def fuzz_line(rng: random.Random, i: int) -> bytes:
     kind = rng.randrange(9)
     if kind == 0:
-        return proto.request_line(i, rng.choice(["hello", "status", "config_get"])).rstrip().encode()
+        return S.encode_request(i, rng.choice(["hello", "status", "config_get"])).rstrip()
     if kind == 1:  # a valid request with its checksum damaged
-        line = bytearray(proto.request_line(i, "status").rstrip().encode())
+        line = bytearray(S.encode_request(i, "status").rstrip())
         line[-1] = ord("0") if line[-1] != ord("0") else ord("1")
         return bytes(line)
     if kind == 2:  # random printable text
@@ -40,7 +41,7 @@ def fuzz_line(rng: random.Random, i: int) -> bytes:
     if kind == 6:  # unknown commands with arguments
         return b"RQ %d frobnicate {\"a\": [1, 2, {\"b\": null}]}" % i
     if kind == 7:  # a truncated frame
-        return proto.request_line(i, "config_get").encode()[: rng.randrange(1, 20)]
+        return S.encode_request(i, "config_get")[: rng.randrange(1, 20)]
     return bytes(rng.choice(b"{}[]\":,*0123456789abcdef ") for _ in range(rng.randrange(1, 60)))
 
 
@@ -62,8 +63,7 @@ def test_protocol_fuzz_while_calls_ring(tmp_path, firmware_image, real_port):
             vb.play(ev, start=vb.clock, run=False)
             t = end + 12_000_000
         s = serial.Serial(vb.port, timeout=0.005)
-        buf = b""
-        skip = 0
+        session = S.Session()
         replies = 0
         sent = 0
         per_batch = 200
@@ -79,24 +79,11 @@ def test_protocol_fuzz_while_calls_ring(tmp_path, firmware_image, real_port):
                 assert time.monotonic() < batch_deadline, f"{sent - replies} lines unanswered"
                 chunk = s.read(65536)
                 assert chunk or vb.proc.poll() is None, "the board process died"
-                buf += chunk
-                while True:
-                    if skip:  # the binary records that follow a log_read reply
-                        if len(buf) < skip:
-                            break
-                        buf, skip = buf[skip:], 0
-                    if b"\n" not in buf:
-                        break
-                    line, buf = buf.split(b"\n", 1)
-                    if line.startswith(b"RS "):
-                        text = line.rstrip(b"\r").decode()
-                        assert proto.crc_hex(text[:-9]) == text[-8:]  # every reply is sealed
-                        replies += 1
-                        res = proto.parse_board_line(text)[2]
-                        if isinstance(res, dict) and "bytes" in res and "crc" in res:
-                            skip = res["bytes"]
-                    else:
-                        assert line.strip(b"\r") == b"", f"unexpected output: {line[:200]!r}"
+                session.receive_data(chunk)
+                while (ev := session.next_event()) is not S.NEED_DATA:
+                    # every reply sealed (no Garbled), nothing but replies
+                    assert isinstance(ev, (S.Reply, S.ErrorReply)), f"unexpected output: {ev!r}"
+                    replies += 1
         assert replies == sent > N_LINES * 0.95  # every line was answered, exactly once
         vb.advance_to(vb.clock + 30_000)
         s.close()
@@ -153,7 +140,7 @@ def test_baud_throttle_behaves_like_a_uart(tmp_path, firmware_image, real_port):
             t0 = time.perf_counter()
             for _ in range(3):
                 st = b.call("status", timeout=5)
-                n += len(proto.reply_ok(1, st)) + len(proto.request_line(1, "status"))
+                n += len(proto.reply_ok(1, st)) + len(S.encode_request(1, "status"))
             dt = time.perf_counter() - t0
     rate = n / dt
     # 9600 baud = 960 bytes/s at most, plus what the 64-byte FIFO of each

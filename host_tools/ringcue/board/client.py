@@ -3,9 +3,10 @@
     with BoardClient.open("/dev/ttyACM0") as b:
         print(b.call("hello"))
 
-Requests are framed and checksummed (ringcue_core.proto); replies are
-matched by id, monitor events are queued, and anything else on the line
-(boot messages, REPL noise) is kept in `noise` for diagnostics.
+The I/O around the protocol's host session (`session.Session`): requests
+are framed and checksummed there, replies matched by id here, monitor
+events queued, and anything else on the line (boot messages, REPL noise)
+kept in `noise` for diagnostics.
 """
 
 from __future__ import annotations
@@ -18,23 +19,9 @@ import serial
 
 from ringcue_core import proto
 
+from . import session as S
+from . import verbose
 from .portlock import SPAWN_OR_OPEN
-
-
-def _text(line: bytes) -> str:
-    """A line from the board as text. A reply whose bytes are no UTF-8 (a
-    desk name an older host stored as an escaped surrogate pair) is checked
-    against its CRC as sent, then re-sealed with the bad bytes replaced, so
-    the board stays reachable and the name shows as U+FFFD."""
-    try:
-        return line.decode()
-    except UnicodeDecodeError:
-        pass
-    body, star, crc = line[:-9], line[-9:-8], line[-8:]
-    text = line.decode(errors="replace")
-    if star != b"*" or proto.crc_hex(body) != crc.decode(errors="replace").lower():
-        return text  # damaged on the way: the CRC check refuses it
-    return proto.seal(body.decode(errors="replace")).rstrip("\n")
 
 
 class BoardTimeout(TimeoutError):
@@ -116,24 +103,24 @@ def open_serial(port: str, baud: int = 115200, timeout: float = 0.05) -> serial.
     """Open a board's port for us alone; a LinkError says why not."""
     try:
         with SPAWN_OR_OPEN:  # see portlock
-            return serial.serial_for_url(port, baudrate=baud, timeout=timeout,
-                                         exclusive=True)
+            ser = serial.serial_for_url(port, baudrate=baud, timeout=timeout, exclusive=True)
     except (OSError, ValueError) as e:
         raise port_error(port, e) from None
+    return verbose.Tap(ser) if verbose.verbose() else ser
 
 
 class BoardClient:
-    def __init__(self, ser: serial.Serial, port: str = ""):
+    def __init__(self, ser: serial.Serial, port: str = "", first_id: int = 1):
         self.ser = ser
         self.port = port or getattr(ser, "port", "") or "the port"
-        self._id = 0
-        self._buf = b""
+        self.session = S.Session(first_id)
         self.events: list[dict] = []
         self.noise: list[str] = []
 
     @classmethod
-    def open(cls, port: str, baud: int = 115200, timeout: float = 0.05) -> "BoardClient":
-        return cls(open_serial(port, baud, timeout), port)
+    def open(cls, port: str, baud: int = 115200, timeout: float = 0.05,
+             first_id: int = 1) -> "BoardClient":
+        return cls(open_serial(port, baud, timeout), port, first_id)
 
     def close(self):
         try:
@@ -147,59 +134,67 @@ class BoardClient:
     def __exit__(self, *exc):
         self.close()
 
-    def _lines(self, deadline):
-        """Yield complete lines until the deadline."""
+    def receive(self, deadline: float, blob_grace: float = 0.0):
+        """Yield what the board sends (session events) until `deadline`
+        (time.monotonic()). A blob that starts coming extends the deadline
+        by blob_grace plus 1 ms a byte."""
+        extended = False
         while True:
-            while b"\n" in self._buf:
-                line, self._buf = self._buf.split(b"\n", 1)
-                yield _text(line.rstrip(b"\r"))
+            ev = self.session.next_event()
+            if ev is not S.NEED_DATA:
+                yield ev
+                continue
+            want = self.session.blob_wanted
+            if want and blob_grace and not extended:
+                deadline = max(deadline, time.monotonic() + blob_grace + want / 1000)
+                extended = True
             left = deadline - time.monotonic()
             if left <= 0:
                 return
             try:
                 self.ser.timeout = min(left, 0.05)
-                chunk = self.ser.read(max(1, self.ser.in_waiting))
+                chunk = self.ser.read(max(1, want, self.ser.in_waiting))
             except OSError as e:
                 raise lost(self.port, e) from None
             if chunk:
-                self._buf += chunk
+                self.session.receive_data(chunk)
 
     def send(self, cmd: str, args: dict | None = None) -> int:
-        self._id += 1
+        rid, data = self.session.request(cmd, args)
         try:
-            self.ser.write(proto.request_line(self._id, cmd, args).encode())
+            self.ser.write(data)
         except OSError as e:
             raise lost(self.port, e) from None
-        return self._id
+        return rid
 
-    def wait_reply(self, rid: int, timeout: float = 2.0, what: str = "request"):
-        deadline = time.monotonic() + timeout
-        for line in self._lines(deadline):
-            try:
-                parsed = proto.parse_board_line(line)
-            except proto.ProtocolError:
-                self.noise.append(line)  # corrupted on the wire: the id can't be trusted
+    def _keep(self, ev) -> None:
+        """Keep what is not a reply: events queued, the rest as noise."""
+        if isinstance(ev, S.Event):
+            self.events.append(ev.event)
+        elif isinstance(ev, (S.Noise, S.Garbled)):
+            self.noise.append(ev.text)  # a garbled frame's id can't be trusted
+
+    def wait_reply(self, rid: int, timeout: float = 2.0, what: str = "request",
+                   blob: bool = False):
+        """The result of request `rid` (with blob=True: (result, blob))."""
+        for ev in self.receive(time.monotonic() + timeout, timeout if blob else 0.0):
+            if isinstance(ev, S.Reply) and ev.rid == rid:
+                return (ev.result, ev.blob) if blob else ev.result
+            if isinstance(ev, S.ErrorReply):
+                if ev.rid is None:
+                    # the board could not read a request's id: ours was mangled on
+                    # the way (noise, a reboot mid-line), so say so now, not at timeout
+                    raise S.BoardError(proto.ERR_BAD_CRC, f"request garbled: {ev.msg}")
+                if ev.rid == rid:
+                    raise ev.error()
                 continue
-            except ValueError:
-                self.noise.append(line)
-                continue
-            if parsed is None:
-                if line:
-                    self.noise.append(line)
-                continue
-            kind, got_id, result = parsed
-            if kind == "EV":
-                self.events.append(result)
-                continue
-            if got_id is None and isinstance(result, proto.ProtocolError):
-                # the board could not read a request's id: ours was mangled on
-                # the way (noise, a reboot mid-line), so say so now, not at timeout
-                raise proto.ProtocolError(proto.ERR_BAD_CRC, f"request garbled: {result.msg}")
-            if got_id == rid:
-                if isinstance(result, proto.ProtocolError):
-                    raise result
-                return result
-        raise BoardTimeout(what, self._buf)
+            if isinstance(ev, S.Garbled) and ev.rid == rid:  # its blob was damaged
+                raise S.RemoteProtocolError(proto.ERR_BAD_CRC, f"{what} data damaged in transit")
+            self._keep(ev)
+        want = self.session.blob_wanted
+        if want:
+            raise BoardTimeout(f"{what} data ({want} bytes missing)", self.session.partial)
+        raise BoardTimeout(what, self.session.partial)
 
     def call(self, cmd: str, args: dict | None = None, timeout: float = 2.0, retries: int = 2):
         """Send a request and return its result; resend on a lost/garbled reply."""
@@ -211,43 +206,24 @@ class BoardClient:
             except BoardTimeout as e:
                 last = e
             except proto.ProtocolError as e:
-                if e.code != proto.ERR_BAD_CRC:
+                if e.code != proto.ERR_BAD_CRC or isinstance(e, S.RemoteProtocolError):
                     raise
                 last = e  # our request got garbled on the way: send it again
         raise last
 
     def call_binary(self, cmd: str, args: dict | None = None, timeout: float = 5.0):
-        """A request whose reply line announces `bytes` of raw data after it
-        (log_read). Returns (result, data); checks the data's crc32."""
-        import zlib
-
+        """A request whose reply carries a blob (log_read): (result, data),
+        the data's crc32 checked (session)."""
         rid = self.send(cmd, args)
-        res = self.wait_reply(rid, timeout, cmd)
-        n = res["bytes"]
-        deadline = time.monotonic() + timeout + n / 1000
-        while len(self._buf) < n:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise BoardTimeout(f"{cmd} data ({len(self._buf)} of {n} bytes)")
-            try:
-                self.ser.timeout = min(left, 0.05)
-                self._buf += self.ser.read(max(1, min(n - len(self._buf), 65536)))
-            except OSError as e:
-                raise lost(self.port, e) from None
-        data, self._buf = self._buf[:n], self._buf[n:]
-        if zlib.crc32(data) & 0xFFFFFFFF != res["crc"]:
-            raise proto.ProtocolError(proto.ERR_BAD_CRC, f"{cmd} data damaged in transit")
+        res, data = self.wait_reply(rid, timeout, cmd, blob=True)
+        if data is None:
+            raise S.RemoteProtocolError(proto.ERR_BAD_FRAME, f"{cmd} reply has no data")
         return res, data
 
     def poll_events(self, duration: float = 0.0) -> list[dict]:
         """Collect monitor events for `duration` seconds; return and clear."""
-        deadline = time.monotonic() + duration
-        for line in self._lines(deadline):
-            try:
-                parsed = proto.parse_board_line(line)
-            except (proto.ProtocolError, ValueError):
-                continue
-            if parsed and parsed[0] == "EV":
-                self.events.append(parsed[2])
+        for ev in self.receive(time.monotonic() + duration):
+            if isinstance(ev, S.Event):
+                self.events.append(ev.event)
         ev, self.events = self.events, []
         return ev

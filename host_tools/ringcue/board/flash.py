@@ -256,15 +256,14 @@ def confirm(port: str, build: str | None, timeout: float = 10.0) -> dict:
     firmware reads after this returned can't be taken for a later client's."""
     import random
 
+    from . import session as S
     from .client import BoardClient
-    from ringcue_core import proto
 
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
         try:
-            with BoardClient.open(port) as b:
-                b._id = random.randrange(1 << 24, 1 << 30)
+            with BoardClient.open(port, first_id=random.randrange(1 << 24, 1 << 30)) as b:
                 ids = set()
                 ask, every = 0.0, 0.1
                 while time.monotonic() < deadline:
@@ -274,18 +273,13 @@ def confirm(port: str, build: str | None, timeout: float = 10.0) -> dict:
                         # request queued while it booted before any later one
                         ask = time.monotonic() + every
                         every = min(every * 1.5, 1.0)
-                    for line in b._lines(min(ask, deadline)):
-                        try:
-                            parsed = proto.parse_board_line(line)
-                        except (proto.ProtocolError, ValueError):  # garbled on the way
-                            continue
-                        if parsed is None:
-                            if "ready" in line:  # the firmware's boot line: ask now
-                                ask = 0.0
-                                break
-                            continue
-                        kind, rid, hello = parsed
-                        if kind != "EV" and rid in ids and isinstance(hello, dict):
+                    for ev in b.receive(min(ask, deadline)):
+                        if isinstance(ev, S.Noise) and "ready" in ev.text:
+                            ask = 0.0  # the firmware's boot line: ask now
+                            break
+                        if isinstance(ev, S.Reply) and ev.rid in ids and \
+                                isinstance(ev.result, dict):
+                            hello = ev.result
                             if build is not None and hello.get("build") != build:
                                 raise UserError(f"the board runs build {hello.get('build')!r}, "
                                                 f"not {build!r}")

@@ -1,10 +1,10 @@
 """`ringcue -v`: show the serial conversation on stderr.
 
-Every serial port ringcue opens (its own protocol client and mpremote's
-transport alike) is made by `serial.serial_for_url`, which instantiates
-`serial.Serial`; with -v that name is bound to a subclass that echoes each
-complete line sent (`>`) and received (`<`). Binary runs (log data) are
-shown as a byte count, so the terminal stays readable.
+Every port ringcue opens goes through one of two places: `client.open_serial`
+(its protocol) and `transport.BoardTransport` (mpremote's raw REPL). With -v
+both wrap the port in a `Tap`, which echoes each complete line sent (`>`)
+and received (`<`). Binary runs (log data) are shown as a byte count, so
+the terminal stays readable.
 """
 
 from __future__ import annotations
@@ -21,28 +21,31 @@ def verbose() -> bool:
 
 def enable() -> None:
     global _on
-    if _on:
-        return
     _on = True
-    import serial
 
-    base = serial.Serial
 
-    class TalkativeSerial(base):  # type: ignore[misc, valid-type]
-        def __init__(self, *a, **kw):
-            self._shown = {">": bytearray(), "<": bytearray()}
-            super().__init__(*a, **kw)
+class Tap:
+    """A serial port that shows what goes through it; everything else is
+    the port's own (timeout, in_waiting, close, ...)."""
 
-        def write(self, data):
-            show(self._shown[">"], ">", bytes(data), self.port)
-            return super().write(data)
+    def __init__(self, ser):
+        object.__setattr__(self, "_ser", ser)
+        object.__setattr__(self, "_shown", {">": bytearray(), "<": bytearray()})
 
-        def read(self, size=1):
-            data = super().read(size)
-            show(self._shown["<"], "<", data, self.port)
-            return data
+    def __getattr__(self, name):
+        return getattr(self._ser, name)
 
-    serial.Serial = TalkativeSerial
+    def __setattr__(self, name, value):
+        setattr(self._ser, name, value)
+
+    def write(self, data):
+        show(self._shown[">"], ">", bytes(data), self._ser.port)
+        return self._ser.write(data)
+
+    def read(self, size=1):
+        data = self._ser.read(size)
+        show(self._shown["<"], "<", data, self._ser.port)
+        return data
 
 
 def show(buf: bytearray, arrow: str, data: bytes, port) -> None:
