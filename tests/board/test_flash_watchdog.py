@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from ringcue.board.devicefs import HOST_GUARD, KEEP_WDT_FED
+from ringcue.board.transport import onboard_source
 from ringcue.paths import micropython_exe
 from targets import TESTS_DIR
 
 FAKE = TESTS_DIR / "mp" / "fake_port"
 PICO = "Raspberry Pi Pico with RP2040"
 
-SCRIPT = KEEP_WDT_FED + """
+SCRIPT = onboard_source("rc_watchdog") + """
 import json, machine, sys
 machine.MEM[0x40058000] = int(sys.argv[2])
 _rc_keep_wdt(sys.argv[1], int(sys.argv[3]))
@@ -65,12 +65,12 @@ def test_nothing_is_started_otherwise(machine_name, ctrl, reads):
 
 GUARD = """
 import json, machine, sys, time
-""" + HOST_GUARD + """
+""" + onboard_source("rc_guard") + """
 _rc_guard()
 t = machine.TIMERS[-1]
 t.fire()  # the host talks: nothing happens
 machine.LOG.append(("-",))
-_rc_end = time.ticks_add(time.ticks_ms(), -1)  # HOST_GONE_MS without a command
+_rc_end = time.ticks_add(time.ticks_ms(), -1)  # 30 s without a command
 t.fire()
 machine.LOG.append(("-",))
 _rc_alive()  # a command came: the deadline moves on
@@ -83,7 +83,7 @@ print(json.dumps(machine.LOG))
 @pytest.mark.parametrize("port, timer_id", [("rp2", -1), ("esp32", 1)])
 def test_a_flash_session_whose_host_vanished_resets_the_board(port, timer_id):
     """The flasher's session resets the board into its firmware once the
-    host has sent nothing for HOST_GONE_MS (ringcue killed halfway)."""
+    host has sent nothing for 30 s (ringcue killed halfway)."""
     proc = subprocess.run([micropython_exe(), "-c", GUARD.replace("sys.platform", repr(port))],
                           env={"MICROPYPATH": str(FAKE), "FAKE_PORT": port},
                           capture_output=True, text=True, timeout=60)

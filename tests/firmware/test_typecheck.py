@@ -2,7 +2,9 @@
 the check is not vacuous: planted errors are caught.
 
 What is checked per board: firmware/main.py, firmware/ringcue_core,
-firmware/ringcue_fw and boards/<board>/board.py (as the module `board`),
+firmware/ringcue_fw, boards/<board>/board.py (as the module `board`) and
+the Python the host tools run in a board's raw REPL (host_tools/ringcue/
+board/onboard),
 with the port's stubs as the only library (custom typeshed) and the bodies of
 unannotated functions checked too (check_untyped_defs).
 
@@ -26,6 +28,8 @@ from targets import FIRMWARE_DIR, REPO_DIR, FIRMWARE_FILES, TARGETS, board_file
 
 TYPINGS = REPO_DIR / "build" / "typings"
 STAMP = ".ringcue-pins"
+ONBOARD_DIR = REPO_DIR / "host_tools" / "ringcue" / "board" / "onboard"
+ONBOARD_FILES = sorted(ONBOARD_DIR.glob("*.py"))
 ERROR = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+): error: (?P<msg>.*)$", re.M)
 
 
@@ -76,13 +80,13 @@ def stub_modules(stubs_dir):
     return sorted(names)
 
 
-def mypy_config(stubs_dir, firmware_dir, board_dir, cache_dir):
+def mypy_config(stubs_dir, firmware_dir, board_dir, cache_dir, onboard_dir=ONBOARD_DIR):
     mods = ",".join(n for m in stub_modules(stubs_dir) for n in (m, m + ".*"))
     return "\n".join([
         "[mypy]",
         "python_version = 3.12",
         f"custom_typeshed_dir = {stubs_dir}",
-        f"mypy_path = {stubs_dir}:{firmware_dir}:{board_dir}",
+        f"mypy_path = {stubs_dir}:{firmware_dir}:{board_dir}:{onboard_dir}",
         f"cache_dir = {cache_dir}",
         # module names from mypy_path, not from firmware/__init__.py (which
         # only makes firmware/ a package in the wheel)
@@ -96,13 +100,15 @@ def mypy_config(stubs_dir, firmware_dir, board_dir, cache_dir):
     ])
 
 
-def run_mypy(stubs_dir, firmware_dir, board_path, work):
-    """mypy over the firmware + one board.py; returns (rc, output, errors)."""
+def run_mypy(stubs_dir, firmware_dir, board_path, work, onboard_dir=ONBOARD_DIR):
+    """mypy over the firmware + one board.py + the on-board helpers; returns
+    (rc, output, errors)."""
     work.mkdir(parents=True, exist_ok=True)
     cfg = work / "mypy.ini"
-    cfg.write_text(mypy_config(stubs_dir, firmware_dir, board_path.parent, work / "cache"))
+    cfg.write_text(mypy_config(stubs_dir, firmware_dir, board_path.parent, work / "cache",
+                               onboard_dir))
     files = [firmware_dir / "main.py", firmware_dir / "ringcue_core",
-             firmware_dir / "ringcue_fw", board_path]
+             firmware_dir / "ringcue_fw", board_path, *sorted(onboard_dir.glob("*.py"))]
     proc = subprocess.run([sys.executable, "-m", "mypy", "--config-file", str(cfg),
                            *map(str, files)],
                           capture_output=True, text=True, timeout=300, cwd=firmware_dir)
@@ -119,7 +125,8 @@ def test_firmware_type_checks_against_the_port_stubs(name, stubs):
                                REPO_DIR / "build" / "typecheck" / name)
     assert rc == 0 and not errors, out
     # every file was checked: the firmware's and the board's
-    assert f"Success: no issues found in {len(FIRMWARE_FILES) + 1} source files" in out, out
+    n = len(FIRMWARE_FILES) + 1 + len(ONBOARD_FILES)
+    assert ONBOARD_FILES and f"Success: no issues found in {n} source files" in out, out
 
 
 def test_the_stubs_are_the_pinned_versions(stubs):
@@ -137,6 +144,7 @@ def copy_firmware(tmp_path, name):
     bdir = tmp_path / "boards" / name
     bdir.mkdir(parents=True)
     shutil.copy(board_file(name), bdir / "board.py")
+    shutil.copytree(ONBOARD_DIR, fw / "onboard", ignore=shutil.ignore_patterns("__pycache__"))
     return fw, bdir / "board.py"
 
 
@@ -161,6 +169,9 @@ PLANTS = [
     # wrong argument types inside an unannotated function body
     ("pico", "ringcue_fw/app.py", "def _planted():\n    time.sleep_ms('10')", 1,
      'incompatible type "str"'),
+    # the flasher's on-board helpers are checked too
+    ("esp32c3", "onboard/rc_guard.py", "def _planted():\n    time.ticks_add('1', 2)", 1,
+     'of "ticks_add" cannot be "str"'),
     ("esp32c3", "ringcue_fw/hal.py",
      "def _planted():\n    from machine import WDT\n    WDT(timeout=8000).feed(1)", 2,
      'Too many arguments for "feed"'),
@@ -175,7 +186,8 @@ def test_the_check_catches_planted_errors(name, where, code, offset, msg, stubs,
     fw, board = copy_firmware(tmp_path, name)
     target = board if where == "board" else fw / where
     line = plant(target, code, at_top=(where == "board")) + offset
-    rc, out, errors = run_mypy(stubs(TARGETS[name]["port"]), fw, board, tmp_path / "work")
+    rc, out, errors = run_mypy(stubs(TARGETS[name]["port"]), fw, board, tmp_path / "work",
+                               fw / "onboard")
     assert rc != 0, out
     assert len(errors) == 1, out
     e = errors[0]

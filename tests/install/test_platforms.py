@@ -332,13 +332,14 @@ def test_the_host_tools_read_and_write_text_as_utf8_on_every_desktop():
     """Windows opens text in its ANSI code page unless told otherwise: a
     desk called "Café" in a config file would come back garbled. Every text
     open()/read_text()/write_text() of the host tools names its encoding
-    (the virtual board's modules, POSIX-only, are left out)."""
+    (the virtual board's modules, POSIX-only, and the Python run on boards,
+    board/onboard, are left out)."""
     import ast
 
     root = REPO / "host_tools" / "ringcue"
     unnamed = []
     for f in sorted(root.rglob("*.py")):
-        if "sim" in f.relative_to(root).parts or f.parent.name == "mp":
+        if "sim" in f.relative_to(root).parts or f.parent.name in ("mp", "onboard"):
             continue
         for n in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
             if not isinstance(n, ast.Call):

@@ -22,23 +22,7 @@ from __future__ import annotations
 import json
 
 from .client import BoardClient, BoardStopped, BoardTimeout, NoFirmware, NotAnswering
-
-# Run in the raw REPL: is a whole firmware installed? (what /main.py boots:
-# /fw/current or /fw/previous with its MANIFEST.json, or a mip install in /lib)
-_PROBE = (
-    "import os, json\n"
-    "def _rc_f(p):\n"
-    " try:\n  return os.stat(p)[0] & 0x4000 == 0\n except OSError:\n  return False\n"
-    "def _rc_b():\n"
-    " for q in ('/fw/current', '/fw/previous'):\n"
-    "  try:\n"
-    "   with open(q) as f:\n    b = f.read().strip()\n"
-    "  except OSError:\n   continue\n"
-    "  if b and _rc_f('/fw/%s/MANIFEST.json' % b):\n   return b\n"
-    " if _rc_f('/lib/ringcue_fw/app.mpy') or _rc_f('/lib/ringcue_fw/app.py'):\n"
-    "  return 'mip'\n"
-    "print(json.dumps({'main': _rc_f('/main.py'), 'build': _rc_b()}))\n"
-)
+from .transport import onboard_source
 
 STOPPED = ("the ringcue firmware is installed but stopped at the MicroPython REPL "
            "(e.g. after mpremote, or an interrupted flash)")
@@ -53,9 +37,8 @@ def probe(port: str) -> dict:
 
     with DeviceFS(port) as dev:
         dev.take_raw()
-        out = dev.exec(_PROBE)
-        dev.t.exit_raw_repl()
-        dev._ready = False  # a finished probe: leave the board as it was
+        out = dev.exec(onboard_source("rc_installed"))
+        dev.leave_at_repl()  # a finished probe: leave the board as it was
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -72,10 +55,9 @@ def restart(port: str, timeout: float = 15.0) -> dict:
 
     with DeviceFS(port) as dev:
         dev.take_raw()
-        state = json.loads(dev.exec(_PROBE).strip().splitlines()[-1])
+        state = json.loads(dev.exec(onboard_source("rc_installed")).strip().splitlines()[-1])
         if not installed(state):
-            dev.t.exit_raw_repl()
-            dev._ready = False
+            dev.leave_at_repl()
             raise NoFirmware(no_firmware_message(port, state))
         dev.soft_reset()
     return confirm(port, None, timeout)
