@@ -193,15 +193,17 @@ def parse_request(line):
 
 
 def reply_ok(rid, result):
-    # seal(), with one copy of the JSON text fewer: a status reply is ~1 KB,
-    # which a board near its heap's limit must find in one piece
+    """-> the reply line as parts to write in order: (head, JSON, CRC and
+    line end). A status reply's JSON is ~1 KB, which a board near its heap's
+    limit must find in one piece: joined into one line it would need that
+    piece twice (the 128 KB soak ran out of memory on it)."""
     head = "RS %s ok " % rid
     js = json.dumps(result)
     try:  # MicroPython: a str is a buffer
         c = crc32(js, crc32(head))
     except TypeError:  # CPython
         c = crc32(js.encode(), crc32(head.encode()))
-    return "%s%s*%08x\n" % (head, js, c & 0xFFFFFFFF)
+    return head, js, "*%08x\n" % (c & 0xFFFFFFFF)
 
 
 def reply_err(rid, code, msg):
@@ -209,11 +211,11 @@ def reply_err(rid, code, msg):
 
 
 def reply_blob(rid, result, data):
-    """An ok reply announcing `data` as its blob -> (line, data): write the
-    line, then the data (two writes: no copy of an 8 KB blob in the heap)."""
+    """An ok reply announcing `data` as its blob -> reply_ok's parts, then
+    the data (written as is: no copy of an 8 KB blob in the heap)."""
     result["bytes"] = len(data)
     result["crc"] = crc32(data) & 0xFFFFFFFF
-    return reply_ok(rid, result), data
+    return reply_ok(rid, result) + (data,)
 
 
 def event_line(ev_json):

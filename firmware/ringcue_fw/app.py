@@ -331,9 +331,12 @@ class App:
                 if line is None:
                     break
                 r = cmds.handle(line)
-                if type(r) is tuple:  # a reply line and its blob (log_read's records)
-                    self.write(r[0])
-                    sys.stdout.buffer.write(r[1])
+                if type(r) is tuple:  # an ok reply's parts, and a blob (proto.reply_ok)
+                    for p in r:
+                        if type(p) is str:
+                            self.write(p)
+                        else:
+                            sys.stdout.buffer.write(p)
                 else:
                     self.write(r)
                 await asyncio.sleep_ms(0)

@@ -36,8 +36,9 @@ class Commands:
         self._table = {n: getattr(self, "do_" + n) for n in COMMANDS}
 
     def handle(self, line):
-        """One request line -> one reply line, or (line, blob) to write in
-        that order (a command that returned (result, blob))."""
+        """One request line -> an err reply line, or an ok reply's parts
+        (and a blob, for a command that returned (result, blob)) to write
+        in order (proto.reply_ok)."""
         # Measured (issue #14): a collection before each request keeps a small
         # heap whole. Without it the 6,000-line soak at the 128 KB budget fails
         # (status out of memory by line 602 or 5,612); at 192 KB it passes.

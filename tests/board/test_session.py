@@ -119,5 +119,5 @@ def test_both_roles_round_trip_through_the_real_codec():
         p.feed(data)
         brid, bcmd, bargs = proto.parse_request(p.maybe_next())
         assert (brid, bcmd, bargs) == (rid, cmd, args or {})
-        s.receive_data(proto.reply_ok(brid, {"echo": bargs}).encode())
+        s.receive_data("".join(proto.reply_ok(brid, {"echo": bargs})).encode())
         assert events(s) == [S.Reply(rid, {"echo": args or {}})]

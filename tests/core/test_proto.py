@@ -38,13 +38,13 @@ def test_board_refuses_bad_requests_with_a_code(wire, rid, code):
 def write(call):
     kind, *a = call
     if kind == "ok":
-        return proto.reply_ok(*a).encode()
+        return "".join(proto.reply_ok(*a)).encode()
     if kind == "err":
         return proto.reply_err(*a).encode()
     if kind == "event":
         return proto.event_line(*a).encode()
-    line, data = proto.reply_blob(*a)
-    return line.encode() + data
+    *parts, data = proto.reply_blob(*a)
+    return "".join(parts).encode() + data
 
 
 @pytest.mark.parametrize("what, call, wire, read", REPLIES, ids=[c[0] for c in REPLIES])
@@ -54,9 +54,18 @@ def test_board_writes_replies_byte_for_byte(what, call, wire, read):
 
 def test_reply_blob_writes_the_line_and_leaves_the_data_alone():
     data = bytearray(b"x" * 100)
-    line, out = proto.reply_blob(3, {"n": 1}, data)
+    head, js, tail, out = proto.reply_blob(3, {"n": 1}, data)
     assert out is data  # written as is after the line: no copy on the board
-    assert line.startswith("RS 3 ok ") and '"bytes": 100' in line
+    assert head == "RS 3 ok " and '"bytes": 100' in js and tail.endswith("\n")
+
+
+def test_an_ok_reply_is_parts_so_its_json_is_never_copied():
+    """A ~1 KB status reply joined into one line would need that much
+    contiguous heap twice on the board."""
+    result = {"k%d" % i: "v" * 40 for i in range(20)}
+    head, js, tail = proto.reply_ok(7, result)
+    assert head == "RS 7 ok " and tail[0] == "*" and len(tail) == 10
+    assert proto.unseal((head + js + tail).rstrip("\n")) == head + js
 
 
 def test_seal_and_unseal():

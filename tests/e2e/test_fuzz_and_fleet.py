@@ -140,7 +140,7 @@ def test_baud_throttle_behaves_like_a_uart(tmp_path, firmware_image, real_port):
             t0 = time.perf_counter()
             for _ in range(3):
                 st = b.call("status", timeout=5)
-                n += len(proto.reply_ok(1, st)) + len(S.encode_request(1, "status"))
+                n += len("".join(proto.reply_ok(1, st))) + len(S.encode_request(1, "status"))
             dt = time.perf_counter() - t0
     rate = n / dt
     # 9600 baud = 960 bytes/s at most, plus what the 64-byte FIFO of each
