@@ -23,6 +23,10 @@ import gc
 import struct
 import sys
 import time
+#
+# Why one module of ~500 lines: the tasks share the App's state, and on the
+# board every extra module costs heap (its module object, its globals dict,
+# its names); the 128 KB ESP32-C3 budget is at its edge (docs/hardware.md).
 
 import micropython
 from micropython import const

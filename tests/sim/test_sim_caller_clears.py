@@ -2,31 +2,12 @@
 the caller's clear: the firmware logs who hung up first, and a pull brings
 it to the store; the same call with the desk hanging up first says so."""
 
-import os
 import re
-import subprocess
-import sys
 import time
-from pathlib import Path
-
-import pytest
 
 from ringcue.store.sqlite import Store
 
-RINGCUE = str(Path(sys.executable).parent / "ringcue")
-
-
-@pytest.fixture
-def home(tmp_path):
-    env = dict(os.environ, RINGCUE_HOME=str(tmp_path / "home"))
-    yield env
-    subprocess.run([RINGCUE, "sim", "stop", "--name", "cc"], capture_output=True, env=env,
-                   timeout=30)
-
-
-def rc(env, *args):
-    p = subprocess.run([RINGCUE, *args], capture_output=True, text=True, timeout=60, env=env)
-    return p.returncode, p.stdout + p.stderr
+from simcli import rc  # the `home` fixture: tests/sim/conftest.py
 
 
 def clock_s(env):

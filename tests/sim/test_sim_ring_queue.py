@@ -2,28 +2,9 @@
 edges interleaved and froze the virtual board's clock for good. The second
 call now waits until the first is over, and both are counted."""
 
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-import pytest
-
-RINGCUE = str(Path(sys.executable).parent / "ringcue")
-
-
-@pytest.fixture
-def home(tmp_path):
-    env = dict(os.environ, RINGCUE_HOME=str(tmp_path / "home"))
-    yield env
-    subprocess.run([RINGCUE, "sim", "stop", "--name", "q1"], capture_output=True, env=env,
-                   timeout=30)
-
-
-def rc(env, *args):
-    p = subprocess.run([RINGCUE, *args], capture_output=True, text=True, timeout=60, env=env)
-    return p.returncode, p.stdout + p.stderr
+from simcli import rc  # the `home` fixture: tests/sim/conftest.py
 
 
 def test_a_second_call_waits_for_the_first(home):

@@ -5,6 +5,10 @@ report over a million calls holds only aggregates in Python: memory does not
 grow with the number of calls. The renderers (terminal, HTML, XLSX) read a
 `Report`; the per-call exports stream raw_rows().
 
+Why one module of ~550 lines: the figures, the one SQL pass that fills them
+and the per-call rows share the bin layouts and rounding (tenths of a second,
+the packed keys), which must agree to the digit with a recount.
+
 How a call is counted (the rule is printed in every report):
 
   answered on ring 1          early        (answered by ring 3)

@@ -19,6 +19,10 @@
 # there until a command sleeps.) So a 6-ring call takes
 # milliseconds, and every timestamp is exact and repeatable.
 import sys
+#
+# Why one file of ~460 lines: it stands in for the whole `machine` module
+# (pins, timers, watchdog, clock) inside the unix port, loaded once at boot,
+# and its heap counts against the board budgets the tests run under.
 
 import select as _select
 import time as _time
