@@ -18,15 +18,16 @@
 # if every task took a turn since the last check, then sets every task's
 # flag, so an idle task takes a turn too. A task that hangs (an await that
 # never returns) stops the feeding: the board resets wdt_ms later.
+#
+# Why one module of ~500 lines: the tasks share the App's state, and on the
+# board every extra module costs heap (its module object, its globals dict,
+# its names); the 128 KB ESP32-C3 budget is at its edge (docs/hardware.md).
+
 import asyncio
 import gc
 import struct
 import sys
 import time
-#
-# Why one module of ~500 lines: the tasks share the App's state, and on the
-# board every extra module costs heap (its module object, its globals dict,
-# its names); the 128 KB ESP32-C3 budget is at its edge (docs/hardware.md).
 
 import micropython
 from micropython import const
