@@ -314,3 +314,62 @@ def test_the_fleet_with_each_group_call_counted_once(tmp_path):
     r.groups = grouped.for_report(s, ZoneInfo("UTC"), desks=["F1"])
     assert grouped.counted_once(r) is None and once_line(r) is None
     s.close()
+
+
+# ---- one hand-built case per matching rule (each fails without its rule) ----
+
+def test_two_answers_are_two_calls():
+    # two callers, answered at two desks 1 s apart: onsets, rings and stops
+    # all fit, but one call is answered at one desk only
+    m = G.match("Front", {"A": [answered("A", 1, T, 2, 3500)],
+                          "B": [answered("B", 1, T + 1000, 2, 3600)]})
+    assert sorted((g.answered_by, g.desks) for g in m.calls) == [("A", ("A",)),
+                                                                  ("B", ("B",))]
+    assert len(m.unmatched) == 2
+
+
+def test_a_desk_still_ringing_after_the_answer_rang_for_another_call():
+    # A answered on ring 2 at 3.5 s; B's ring 3 went on until 7.0 s: B's
+    # ringing did not stop at A's answer (within the tolerance), so another
+    # caller rang B, though its onset and ring count would fit
+    m = G.match("Front", {"A": [answered("A", 1, T, 2, 3500)],
+                          "B": [rang("B", 1, T, 3, 7000)]})
+    assert sorted(g.desks for g in m.calls) == [("A",), ("B",)]
+
+
+def test_ring_counts_two_apart_are_two_calls():
+    # A rang once (caller gave up); B rang 3 times, its onset 4 s earlier by
+    # its estimate (within the onsets' uncertainty), and both stopped within
+    # a ring's off-time: only the ring counts tell them apart
+    m = G.match("Front", {"A": [rang("A", 1, T, 1, 1000)],
+                          "B": [rang("B", 1, T - 4000, 3, 7000)]})
+    assert sorted(g.desks for g in m.calls) == [("A",), ("B",)]
+
+
+def test_ring_counts_of_one_call_spread_by_one_at_most():
+    # A heard 1 ring, B 2, C 3 (they stopped together): B is within one of
+    # both, but A and C are two apart, so they rang for two calls
+    m = G.match("Front", {"A": [rang("A", 1, T, 1, 1000)],
+                          "B": [rang("B", 1, T - 2000, 2, 4000)],
+                          "C": [rang("C", 1, T - 4000, 3, 7000)]})
+    assert len(m.calls) == 2
+    assert all(max(c.rings for c in g.calls) - min(c.rings for c in g.calls) <= 1
+               for g in m.calls)
+
+
+def test_answered_by_ring_3_per_desk_and_in_the_export():
+    import datetime as dt
+
+    from ringcue.report import grouped
+
+    calls = {"A": [answered("A", 1, T, 2, 3500), answered("A", 2, T + 600_000, 4, 9500)],
+             "B": [answered("B", 1, T + 1_200_000, 3, 6500),
+                   rang("B", 2, T + 1_800_000, 6, 16_000)]}
+    m = G.match("Front", calls)
+    ld = G.loads(m)
+    assert [(d, ld[d].rung, ld[d].answered, ld[d].answered_by_3) for d in "AB"] == \
+        [("A", 2, 2, 1), ("B", 2, 1, 1)]
+    gf = grouped.build(calls, {"Front": ["A", "B"]}, dt.timezone.utc)
+    rows = [dict(zip(grouped.GROUP_COLUMNS, r)) for r in grouped.group_rows(gf, dt.timezone.utc)]
+    assert [(r["answered_by"], r["rings"], r["answered_by_ring_3"]) for r in rows] == \
+        [("A", 2, "yes"), ("A", 4, "no"), ("B", 3, "yes"), (None, 6, "no")]

@@ -204,8 +204,9 @@ def _fit(cl, e, tol):
     if d > allowed:
         return None
     # desks ringing together count the same rings, give or take the ring in
-    # progress when one answered (or when a board validated it)
-    if min(abs(c.rings - m[2].rings) for m in cl) > 1:
+    # progress when one answered (or when a board validated it): every pair
+    # of the call's desks agrees to within one
+    if max(abs(c.rings - m[2].rings) for m in cl) > 1:
         return None
     # ...and stop together, when one answers or the caller hangs up: a desk's
     # last pulse is at most one ring's off-time before that moment
