@@ -373,3 +373,13 @@ def test_answered_by_ring_3_per_desk_and_in_the_export():
     rows = [dict(zip(grouped.GROUP_COLUMNS, r)) for r in grouped.group_rows(gf, dt.timezone.utc)]
     assert [(r["answered_by"], r["rings"], r["answered_by_ring_3"]) for r in rows] == \
         [("A", 2, "yes"), ("A", 4, "no"), ("B", 3, "yes"), (None, 6, "no")]
+
+
+def test_group_onsets_are_on_one_clock():
+    # B (the reference: it has as many calls, and sorts last) runs 9 min
+    # behind A, who answers every call: the group's first ring is placed on
+    # B's clock for answered calls too, as for missed ones
+    shift = -9 * 60_000
+    m = G.match("Front", _day_of_calls(shift))
+    truth = [T + i * 420_000 + (i * 7919) % 60_000 + shift for i in range(60)]
+    assert all(abs(g.onset_ms - t) < 3000 for g, t in zip(m.calls, truth))

@@ -234,7 +234,7 @@ def _group_call(group, cl, tol) -> GroupCall:
     timed = [m for m in cl if m[0] is not None]
     onset_ms = min((m[0] for m in timed if m[1] == min(t[1] for t in timed)), default=None)
     if ans:
-        x, u, a, _ = ans[0]
+        x, u, a, at = ans[0]  # at: the answer, on the reference desk's clock
         answer_ms = None
         if a.answer_ms is not None:
             # from the group's first ring: this desk's own time, plus how much
@@ -243,7 +243,7 @@ def _group_call(group, cl, tol) -> GroupCall:
             answer_ms = min(max(a.answer_ms + lead, (rings - 1) * period), rings * period - 1)
             answer_ms = max(answer_ms, a.answer_ms)
             if x is not None:
-                onset_ms = a.wall_ms - answer_ms
+                onset_ms = at - answer_ms
         return GroupCall(group, onset_ms, rings, "answered", answer_ms, a.desk, calls, profile)
     outcome = "unknown" if any(c.outcome == "unknown" for c in calls) else "abandoned"
     return GroupCall(group, onset_ms, rings, outcome, None, None, calls, profile)
