@@ -383,3 +383,28 @@ def test_group_onsets_are_on_one_clock():
     m = G.match("Front", _day_of_calls(shift))
     truth = [T + i * 420_000 + (i * 7919) % 60_000 + shift for i in range(60)]
     assert all(abs(g.onset_ms - t) < 3000 for g, t in zip(m.calls, truth))
+
+
+def test_a_renamed_board_is_counted_once_under_each_name(tmp_path):
+    """A board whose desk name changed: each of its calls is filed under the
+    name it was logged with, once (it was counted under every name)."""
+    import datetime as dt
+
+    from ringcue.report import grouped
+    from ringcue.sim.officegen import write
+    from ringcue.store.groups import add
+    from ringcue.store.sqlite import Store
+
+    o = office({"Front": ["F1", "F2"]}, days=3, seed=5)
+    s = Store(tmp_path / "o.db")
+    write(s, o)
+    with s.transaction():
+        s.execute("UPDATE calls SET desk='F1 new' WHERE device_id=? AND seq<=10",
+                  (o.device["F1"],))
+    add(s, "Front", ["F1 new"])
+    (gf,) = grouped.for_report(s, dt.timezone.utc).values()
+    s.close()
+    rung = [c for g in gf.calls for c in g.calls]
+    assert len(rung) == len(set(rung)) == sum(map(len, o.calls.values()))
+    assert sum(c.desk == "F1 new" for c in rung) == 10
+    assert gf.loads["F1 new"].rung == 10

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from ringcue_core import codes, logfmt
 
+from ..store.base import DESK_SQL as _DESK_SQL
 from ..store.records import decode_payload
 from .categories import CATEGORIES, IN_TIME, category_sql, classify
 
@@ -50,7 +51,6 @@ _EPOCH = dt.date(1970, 1, 1)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 _CAT_SQL = category_sql()
-_DESK_SQL = "COALESCE(NULLIF(desk, ''), device_id)"
 # The SQL here runs on SQLite and PostgreSQL alike (the store's common
 # dialect, store/base.py): CASE for clamping, CASE sums, integer columns.
 
@@ -439,7 +439,7 @@ def _quality(db, desks) -> dict[str, Quality]:
     label = {}
     out: dict[str, Quality] = {}
     for dev, desk, fw, last_pull in db.execute(
-            "SELECT device_id, COALESCE(NULLIF(desk, ''), device_id), fw, last_pull "
+            f"SELECT device_id, {_DESK_SQL}, fw, last_pull "
             "FROM devices"):
         if desks and desk not in desks and dev not in desks:
             continue

@@ -32,8 +32,8 @@ class GroupFigures:
 
 
 def desk_call(row: dict) -> G.DeskCall:
-    """A DeskCall from a store row (Store.calls())."""
-    return G.DeskCall(row["desk"] or row["device_id"], (row["device_id"], row["seq"]),
+    """A DeskCall from a store row (Store.desk_calls())."""
+    return G.DeskCall(row["desk"], (row["device_id"], row["seq"]),
                       row["wall_ms"], row["rings"], row["outcome"], row["answer_ms"],
                       row["profile"] or "universal", (row["device_id"], row["boot"]))
 
@@ -125,17 +125,10 @@ def for_report(store, zone, short_abandons=True, desks=(), start=None, end=None)
     members = {d for m in groups.values() for d in m}
     lo, hi = day_bounds(start, end, zone)
     by_desk: dict = {}
-    devices = store.execute("SELECT DISTINCT device_id, COALESCE(NULLIF(desk, ''), "
-                            "device_id) FROM calls").fetchall()
-    for dev, label in devices:
-        if label not in members:
-            continue
-        for row in store.calls(dev):
-            w = row["wall_ms"]
-            if w is not None and ((lo is not None and w < lo - _MARGIN_MS)
-                                  or (hi is not None and w >= hi + _MARGIN_MS)):
-                continue
-            by_desk.setdefault(label, []).append(desk_call(row))
+    for row in store.desk_calls(members, None if lo is None else lo - _MARGIN_MS,
+                                None if hi is None else hi + _MARGIN_MS):
+        c = desk_call(row)
+        by_desk.setdefault(c.desk, []).append(c)
     return build(by_desk, groups, zone, lo, hi, short_abandons,
                  dated=start is not None or end is not None)
 

@@ -30,6 +30,11 @@ from ..errors import UsageError, UserError
 from . import schema
 
 
+# A call's desk: the desk name its board had when it logged the call, else
+# the board's device id (a board never named). One home for the rule.
+DESK_SQL = "COALESCE(NULLIF(desk, ''), device_id)"
+
+
 class Store:
     """A ringcue call store (abstract: see SQLiteStore, PostgresStore)."""
 
@@ -266,6 +271,29 @@ class Store:
         for row in self.stream(q + " ORDER BY device_id, seq", args):
             yield dict(zip(cols, row))
 
+    def desk_calls(self, desks, lo_ms=None, hi_ms=None):
+        """The calls of the desks named, each as calls() gives it with "desk"
+        the name it was logged under (DESK_SQL: a board renamed between
+        calls has calls under each name, each call under one); with bounds,
+        only calls placed in [lo_ms, hi_ms) and those not placed in time."""
+        desks = sorted(set(desks))
+        if not desks:
+            return
+        marks = ", ".join("?" * len(desks))
+        where, args = [f"{DESK_SQL} IN ({marks})"], list(desks)
+        if lo_ms is not None:
+            where.append("(wall_ms IS NULL OR wall_ms >= ?)")
+            args.append(int(lo_ms))
+        if hi_ms is not None:
+            where.append("(wall_ms IS NULL OR wall_ms < ?)")
+            args.append(int(hi_ms))
+        cols = ("desk", "device_id", "seq", "wall_ms", "clock", "rings", "outcome",
+                "answer_ms", "profile", "boot")
+        q = (f"SELECT {DESK_SQL}, {', '.join(cols[1:])} FROM calls WHERE "
+             f"{' AND '.join(where)} ORDER BY device_id{self.collate}, seq")
+        for row in self.stream(q, tuple(args)):
+            yield dict(zip(cols, row))
+
     def has_devices(self) -> bool:
         return self.execute("SELECT 1 FROM devices LIMIT 1").fetchone() is not None
 
@@ -275,7 +303,7 @@ class Store:
     def desk_names(self) -> set[str]:
         """Every name a report's --desk can select: desk names and device ids."""
         known = {d for (d,) in self.execute(
-            "SELECT DISTINCT COALESCE(NULLIF(desk, ''), device_id) FROM calls").fetchall()}
+            f"SELECT DISTINCT {DESK_SQL} FROM calls").fetchall()}
         return known | {d for (d,) in self.execute("SELECT device_id FROM devices").fetchall()}
 
     def unknown_desks(self, names) -> list[str]:

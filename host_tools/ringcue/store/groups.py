@@ -5,6 +5,8 @@ group's other desks."""
 
 from __future__ import annotations
 
+from .base import DESK_SQL
+
 # the table: store/schema.py (version 2)
 NAME_MAX = 64
 
@@ -29,10 +31,8 @@ def load(store) -> dict[str, list[str]]:
 
 def desk_names(store) -> set[str]:
     """The desks the store's calls and boards are known by."""
-    names = {d for (d,) in _rows(store, "SELECT DISTINCT COALESCE(NULLIF(desk, ''), "
-                                        "device_id) FROM calls")}
-    return names | {d for (d,) in _rows(store, "SELECT COALESCE(NULLIF(desk, ''), device_id) "
-                                               "FROM devices")}
+    names = {d for (d,) in _rows(store, f"SELECT DISTINCT {DESK_SQL} FROM calls")}
+    return names | {d for (d,) in _rows(store, f"SELECT {DESK_SQL} FROM devices")}
 
 
 def check_add(store, group: str, desks) -> list[str]:
