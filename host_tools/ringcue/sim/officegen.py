@@ -8,7 +8,9 @@ generator), busy desks are skipped, the first desk to react answers (each
 group's first desk reacts quickest), or the caller gives up. Desks also
 get direct calls of their own. Each desk's board logs its call as the
 firmware would: the answering desk at the answer, the others `end_ms`
-after their last ring pulse, with the rings each heard. Boards' clocks
+after their last ring pulse, with the rings each heard. The ring cadence is
+the country's (sim/ringgen.py, not the matcher's model of it) with its
+period off by up to +-`jitter` on each call, as exchanges hold it. Boards' clocks
 drift (+-`ppm`) and are set at each pull, every `sync_days`; the store
 places a boot's calls from the boot's first sync (place_in_time), so the
 error grows with the time since the board's last restart (every
@@ -23,7 +25,8 @@ from dataclasses import dataclass, field
 
 from ringcue_core.profiles import PROFILES
 
-from ..report.groups import DeskCall, cadence
+from ..report.groups import DeskCall
+from .ringgen import CADENCES
 
 VALIDATE_MS = 150  # a ring counts once its burst validated (~5 pulses at 25 Hz)
 
@@ -33,6 +36,7 @@ class Office:
     calls: dict  # desk -> [DeskCall] (as the store would place them)
     truth: list  # one frozenset of DeskCall keys per real call
     answered_by: dict  # frozenset -> (desk, group ring) of each answered group call
+    rings: dict  # frozenset -> rings the group's first-ringing desk heard, every call
     groups: dict  # group -> [desks]
     device: dict = field(default_factory=dict)  # desk -> device id
     max_error_ms: float = 0.0  # the largest clock error of any placed call
@@ -41,9 +45,11 @@ class Office:
 def office(groups: dict, days: int = 20, group_calls_per_hour: float = 6.0,
            direct_per_hour: float = 1.0, ppm: float = 50.0, sync_days: float = 3.0,
            boot_days: float = 45.0, stagger_ms: int = 800, profile: str = "uk",
-           hook: bool = True, seed: int = 1, start: dt.datetime | None = None) -> Office:
+           hook: bool = True, seed: int = 1, start: dt.datetime | None = None,
+           jitter: float = 0.10) -> Office:
     rnd = random.Random(seed)
-    period, on = cadence(profile)
+    segs = CADENCES[profile]
+    period0, on0 = sum(segs), sum(segs[:-1])  # a cycle; its first pulse to its last
     end_ms = PROFILES[profile][1]
     start = start or dt.datetime(2026, 9, 7, tzinfo=dt.timezone.utc)  # a Monday
     t_start = int(start.timestamp() * 1000)
@@ -61,7 +67,7 @@ def office(groups: dict, days: int = 20, group_calls_per_hour: float = 6.0,
     busy = dict.fromkeys(desks, 0)
     seq = dict.fromkeys(desks, 0)
     logs = {d: [] for d in desks}
-    truth, answered_by = [], {}
+    truth, answered_by, group_rings = [], {}, {}
     max_err = [0.0]
 
     def placed(desk, t_true):
@@ -96,6 +102,8 @@ def office(groups: dict, days: int = 20, group_calls_per_hour: float = 6.0,
         free = [d for d in members if busy[d] <= t0]
         if not free:
             continue  # the caller hears busy: no desk rings, nothing is logged
+        k = rnd.uniform(1 - jitter, 1 + jitter)  # this call's cadence, as the exchange plays it
+        period, on = int(period0 * k), int(on0 * k)
         starts = {d: t0 + (rnd.randrange(stagger_ms) if len(free) > 1 and stagger_ms else 0)
                   for d in free}
         patience = t0 + int(period * rnd.expovariate(1 / 4.5))  # gives up after ~4.5 rings
@@ -121,10 +129,11 @@ def office(groups: dict, days: int = 20, group_calls_per_hour: float = 6.0,
                     busy[d] = stop + int(rnd.uniform(30_000, 300_000))
         if keys:
             truth.append(frozenset(keys))
+            ring = _rings(stop - min(starts.values()), period)
+            group_rings[frozenset(keys)] = ring
             if answered and hook:
-                ring = _rings(stop - min(starts.values()), period)
                 answered_by[frozenset(keys)] = (first, ring)
-    return Office(logs, truth, answered_by, dict(groups), device, max_err[0])
+    return Office(logs, truth, answered_by, group_rings, dict(groups), device, max_err[0])
 
 
 def _rings(elapsed_ms: int, period: int) -> int:
@@ -157,20 +166,24 @@ def _boots(rnd, t0, days, boot_days):
 
 def score(o: Office, results: dict) -> dict:
     """How the matcher did against the truth: group calls made exactly of
-    their desks' calls, wrong ones, and answering desk/ring errors."""
+    their desks' calls, wrong ones, and group calls rebuilt right but with
+    the wrong ring count (the group's, from its first-ringing desk)."""
     got = set()
-    ans = {}
+    ans, rings = {}, {}
     for m in results.values():
         for g in m.calls:
             k = frozenset(c.key for c in g.calls)
             got.add(k)
+            rings[k] = g.rings
             if g.answered_by:
                 ans[k] = (g.answered_by, g.rings)
     truth = set(o.truth)
     right = truth & got
-    ring_wrong = sum(1 for k, v in o.answered_by.items() if k in ans and ans[k][1] != v[1])
+    ring_wrong = sum(1 for k, v in o.rings.items() if k in rings and rings[k] != v)
+    desk_wrong = sum(1 for k, v in o.answered_by.items() if k in ans and ans[k][0] != v[0])
     return {"calls": len(truth), "right": len(right), "wrong": len(truth - right),
             "made_up": len(got - truth), "ring_wrong": ring_wrong,
+            "desk_wrong": desk_wrong,
             "shared": sum(1 for k in truth if len(k) > 1)}
 
 
