@@ -3,6 +3,12 @@ wrong as the boards' clocks drift, for each matching tolerance, with the
 clock offsets measured from the calls (the report's way) and without.
 
     .venv/bin/python bench/bench_groups.py [--days 20] [--seeds 2]
+    .venv/bin/python bench/bench_groups.py --speed [--against OLD/groups.py]
+
+--speed times the matching alone (CPU seconds, in this process) over a year
+of `sim fleet --groups --desks 9 --calls 100000 --days 365`, and with
+--against, the same office through another version of report/groups.py
+(e.g. `git show main~5:host_tools/ringcue/report/groups.py > /tmp/old.py`).
 
 The office (ringcue.sim.officegen): three groups of 3, 2 and 4 desks, six
 group calls an hour each and one direct call an hour per desk, office
@@ -16,13 +22,16 @@ cannot be told apart from one call by any log: that floor shows at 0 ppm.
 """
 
 import argparse
+import datetime as dt
+import importlib.util
+import sys
 import time
 
 from rich.console import Console
 from rich.table import Table
 
 from ringcue.report import groups as G
-from ringcue.sim.officegen import office, score
+from ringcue.sim.officegen import fleet, office, score
 
 GROUPS = {"Reception": ["R1", "R2", "R3"], "Sales": ["S1", "S2"],
           "Support": ["T1", "T2", "T3", "T4"]}
@@ -45,11 +54,40 @@ def run(ppm, tol, measure, days, seeds, boot_days=45.0, direct=1.0):
     return 100.0 * wrong / calls, calls, err
 
 
+def speed(against):
+    o = fleet(9, 100_000, 365, seed=1, end=dt.date(2026, 10, 31))
+    n = sum(map(len, o.calls.values()))
+    mods = [("this tree", G)]
+    if against:
+        spec = importlib.util.spec_from_file_location("ringcue.report._old_groups", against)
+        old = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = old  # (dataclasses look their module up)
+        spec.loader.exec_module(old)
+        mods.insert(0, (against, old))
+    t = Table(title=f"Matching a year of 9 desks in 3 groups ({n:,} desk calls)",
+              title_justify="left")
+    for c in ("groups.py", "CPU s", "group calls", "wrong (of real calls)"):
+        t.add_column(c, justify="right")
+    for name, mod in mods:
+        t0 = time.process_time()
+        res = {g: mod.match(g, {d: o.calls[d] for d in ds}) for g, ds in o.groups.items()}
+        secs = time.process_time() - t0
+        s = score(o, res)
+        t.add_row(name, f"{secs:.1f}", f"{sum(len(m.calls) for m in res.values()):,}",
+                  f"{s['wrong']:,} of {s['calls']:,}")
+    Console(width=130).print(t)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--days", type=int, default=20)
     ap.add_argument("--seeds", type=int, default=2)
+    ap.add_argument("--speed", action="store_true", help="time the matching of a year")
+    ap.add_argument("--against", help="--speed: also time this copy of report/groups.py")
     a = ap.parse_args()
+    if a.speed:
+        speed(a.against)
+        return
     con = Console(width=130)
     t = Table(title=f"Group calls rebuilt wrong, % of real calls ({a.days} days x {a.seeds} "
                     "offices; offsets measured)", title_justify="left")

@@ -409,3 +409,16 @@ def test_a_renamed_board_is_counted_once_under_each_name(tmp_path):
     assert len(rung) == len(set(rung)) == sum(map(len, o.calls.values()))
     assert sum(c.desk == "F1 new" for c in rung) == 10
     assert gf.loads["F1 new"].rung == 10
+
+
+def test_matching_reports_progress():
+    import datetime as dt
+
+    from ringcue.report import grouped
+
+    o = office(GROUPS, days=2, seed=6)
+    seen = []
+    grouped.build(o.calls, GROUPS, dt.timezone.utc, progress=lambda *a: seen.append(a))
+    total = sum(map(len, o.calls.values()))
+    assert seen[0] == (total, 0) and seen[-1] == (total, total) and len(seen) == 4
+    assert [d for _t, d in seen] == sorted(d for _t, d in seen)

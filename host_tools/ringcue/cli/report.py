@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
 from pathlib import Path
@@ -124,7 +125,8 @@ def _report(store, desks, start, end, fmt, out, target, exclude_short_abandons, 
     r = build(store, target=target, short_abandons=not exclude_short_abandons, **args)
     from ..report.grouped import for_report
 
-    r.groups = for_report(store, r.zone, r.short_abandons, desks, start, end)
+    with _matching_progress() as progress:
+        r.groups = for_report(store, r.zone, r.short_abandons, desks, start, end, progress)
     if not r.fleet.offered():
         if not store.has_calls():
             raise UserError("no calls logged yet: the boards in the store have not rung; "
@@ -192,6 +194,29 @@ def _with_progress(rows, total: int, what: str):
                 prog.update(task, completed=n)
 
 
+@contextlib.contextmanager
+def _matching_progress():
+    """A progress callback for grouped.for_report: a bar on stderr when it
+    is a terminal (a year of a busy group takes seconds to match)."""
+    from rich.console import Console
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeRemainingColumn)
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    with Progress(TextColumn("matching ring groups' desk calls"), BarColumn(),
+                  MofNCompleteColumn(), TimeRemainingColumn(), console=console,
+                  transient=True) as prog:
+        task = prog.add_task("groups", total=None)
+
+        def progress(total, done):
+            prog.update(task, total=total, completed=done)
+
+        yield progress
+
+
 def _check_desks(store, desks):
     if not store.unknown_desks(desks):
         return
@@ -252,7 +277,9 @@ def write_group_calls(store, fmt, out, desks, start, end, tz, short_abandons):
     if not load(store):
         raise UserError("no ring groups in the store: declare them with `ringcue groups add`")
     zone = zone_of(tz)
-    rows = group_rows(for_report(store, zone, short_abandons, desks, start, end), zone)
+    with _matching_progress() as progress:
+        groups = for_report(store, zone, short_abandons, desks, start, end, progress)
+    rows = group_rows(groups, zone)  # matched in memory first: not streamed
     with (atomic_open(out, newline="") if out else contextlib.nullcontext(sys.stdout)) as f:
         if fmt == "csv":
             w = csv.writer(f)

@@ -39,14 +39,23 @@ def desk_call(row: dict) -> G.DeskCall:
 
 
 def build(calls_by_desk: dict, groups: dict, zone: dt.tzinfo, lo_ms=None, hi_ms=None,
-          short_abandons: bool = True, dated: bool = False) -> dict:
+          short_abandons: bool = True, dated: bool = False, progress=None) -> dict:
     """{group: GroupFigures} from {desk: [DeskCall]} and {group: [desks]}.
     Group calls count when their first ring is in [lo_ms, hi_ms); with a
-    date range (`dated`), those without a wall-clock time are left out."""
+    date range (`dated`), those without a wall-clock time are left out.
+    progress(total, done): how many desk calls there are to match, and how
+    many are, after each group (matching a big store takes seconds)."""
     out = {}
+    total = sum(len(calls_by_desk.get(d, [])) for m in groups.values() for d in m)
+    done = 0
+    if progress:
+        progress(total, done)
     for name in sorted(groups):
         members = groups[name]
         m = G.match(name, {d: calls_by_desk.get(d, []) for d in members})
+        done += sum(len(calls_by_desk.get(d, [])) for d in members)
+        if progress:
+            progress(total, done)
         keep = [g for g in m.calls if _in(g.onset_ms, lo_ms, hi_ms, dated)]
         m.calls = keep
         f = Figures()
@@ -111,10 +120,12 @@ def group_rows(groups: dict, zone):
                    " + ".join(g.desks))
 
 
-def for_report(store, zone, short_abandons=True, desks=(), start=None, end=None) -> dict:
+def for_report(store, zone, short_abandons=True, desks=(), start=None, end=None,
+               progress=None) -> dict:
     """The report's groups ({group: GroupFigures}) from the store's groups
     and calls, in the report's days and zone. With --desk, the groups those
-    desks ring in (matched with all their members' calls)."""
+    desks ring in (matched with all their members' calls). progress: as
+    for build()."""
     from ..store.groups import load
 
     groups = load(store)
@@ -130,7 +141,7 @@ def for_report(store, zone, short_abandons=True, desks=(), start=None, end=None)
         c = desk_call(row)
         by_desk.setdefault(c.desk, []).append(c)
     return build(by_desk, groups, zone, lo, hi, short_abandons,
-                 dated=start is not None or end is not None)
+                 dated=start is not None or end is not None, progress=progress)
 
 
 def counted_once(r) -> Figures | None:

@@ -268,11 +268,8 @@ def _offsets(timed: dict) -> dict:
 def _track(rows, ref_on, ref_clock) -> list:
     """The offset at each of `rows`' calls against the onsets ref_on."""
     n = len(rows)
-    cands = []  # per call: [(difference, onset)] against nearby reference calls
     keys = []  # per call: (its clock, the reference's clock then)
     for o, _u, c in rows:
-        lo, hi = bisect_left(ref_on, o - SEARCH_MS), bisect_right(ref_on, o + SEARCH_MS)
-        cands.append([(o - r, o) for r in ref_on[lo:hi]])
         near = min(bisect_left(ref_on, o), len(ref_on) - 1)
         if near and o - ref_on[near - 1] < ref_on[near] - o:
             near -= 1
@@ -290,7 +287,7 @@ def _track(rows, ref_on, ref_clock) -> list:
         b = a + 1
         while b < n and keys[b] == keys[a]:
             b += 1
-        offs += _stretch(rows[a:b], cands[a:b])
+        offs += _stretch(rows[a:b], ref_on)
         a = b
     # a call with no clear offset takes its nearest neighbour's
     offs = [0 if v is None else v for v in _fill(offs)]
@@ -303,23 +300,61 @@ def _track(rows, ref_on, ref_clock) -> list:
     return offs
 
 
-def _stretch(rows, cands) -> list:
+def _diffs(ref_on, o, lo_off, hi_off) -> list:
+    """(difference, onset) of onset o against the reference onsets whose
+    difference from it lies in [lo_off, hi_off]."""
+    lo, hi = bisect_left(ref_on, o - hi_off), bisect_right(ref_on, o - lo_off)
+    return [(o - r, o) for r in ref_on[lo:hi]]
+
+
+def _stretch(rows, ref_on) -> list:
     """Offsets (or None) of calls that keep one clock pair. A long stretch
-    is first measured coarsely on every COARSE_STEP-th call, then each call
-    keeps only the differences near that (fewer to count: half the CPU at
-    200,000 calls, matching as well in bench/bench_groups.py)."""
+    is first measured on every COARSE_STEP-th call (_tracked), then each
+    call is compared only with the reference calls within COARSE_SLACK_MS
+    of the offsets measured either side of it: the differences counted, not
+    the calls, are what costs (bench/bench_groups.py --speed)."""
     n = len(rows)
-    if n > 4 * COARSE_STEP * OFFSET_WINDOW:
-        idx = list(range(0, n, COARSE_STEP))
-        coarse = _fill(_offsets_of([rows[i] for i in idx], [cands[i] for i in idx]))
-        near = []
-        for i in range(n):
-            k = min(i // COARSE_STEP, len(idx) - 1)
-            around = [c for c in (coarse[k], coarse[min(k + 1, len(idx) - 1)]) if c is not None]
-            near.append([x for x in cands[i] if any(abs(x[0] - c) <= COARSE_SLACK_MS
-                                                    for c in around)] if around else cands[i])
-        cands = near
+    if n <= 4 * COARSE_STEP * OFFSET_WINDOW:
+        return _offsets_of(rows, [_diffs(ref_on, r[0], -SEARCH_MS, SEARCH_MS) for r in rows])
+    idx = list(range(0, n, COARSE_STEP))
+    coarse = _fill(_tracked([rows[i] for i in idx], ref_on))
+    cands = []
+    for i, r in enumerate(rows):
+        k = min(i // COARSE_STEP, len(idx) - 1)
+        around = [c for c in (coarse[k], coarse[min(k + 1, len(idx) - 1)]) if c is not None]
+        if not around:  # nothing tracked: search it all
+            cands.append(_diffs(ref_on, r[0], -SEARCH_MS, SEARCH_MS))
+        else:
+            cands.append(_diffs(ref_on, r[0], min(around) - COARSE_SLACK_MS,
+                                max(around) + COARSE_SLACK_MS))
     return _offsets_of(rows, cands)
+
+
+def _tracked(rows, ref_on) -> list:
+    """Offsets (or None) of `rows`, a block at a time: each block compared
+    only with the reference calls within COARSE_SLACK_MS of the offset the
+    block before ended on, and with all within SEARCH_MS only at the start
+    or where that finds no offset for some call (a jump, or too few shared
+    calls to tell)."""
+    block, w = 4 * OFFSET_WINDOW, OFFSET_WINDOW
+    out: list = []
+    last = None
+    for a in range(0, len(rows), block):
+        lo = max(0, a - w)
+        part = rows[lo:a + block + w]
+        got = None
+        if last is not None:
+            got = _offsets_of(part, [_diffs(ref_on, r[0], last - COARSE_SLACK_MS,
+                                            last + COARSE_SLACK_MS) for r in part])
+            got = got[a - lo:a - lo + block]
+            if None in got:
+                got = None
+        if got is None:
+            got = _offsets_of(part, [_diffs(ref_on, r[0], -SEARCH_MS, SEARCH_MS)
+                                     for r in part])[a - lo:a - lo + block]
+        out += got
+        last = next((v for v in reversed(got) if v is not None), last)
+    return out
 
 
 def _fill(offs: list) -> list:
