@@ -95,7 +95,7 @@ def main():
     t.add_column("worst clock error")
     for tol in TOLERANCES:
         t.add_column(f"tol {tol / 1000:g} s", justify="right")
-    t.add_column("tol 2 s, offsets not measured", justify="right")
+    t.add_column(f"tol {G.TOLERANCE_MS / 1000:g} s, offsets not measured", justify="right")
     t0 = time.monotonic()
     n = 0
     for ppm in DRIFTS:
@@ -108,8 +108,8 @@ def main():
         t.add_row(f"+-{ppm} ppm", f"{err / 1000:.1f} s", *cells, f"{base:.2f}")
     con.print(t)
     con.print(f"{n:,} real calls per cell; default tolerance {G.TOLERANCE_MS / 1000:g} s")
-    t = Table(title="At +-50 ppm, tolerance 2 s: boards restarting more or less often, with "
-                    "and without direct calls", title_justify="left")
+    t = Table(title=f"At +-50 ppm, tolerance {G.TOLERANCE_MS / 1000:g} s: boards restarting "
+                    "more or less often, with and without direct calls", title_justify="left")
     for c in ("restarts every (mean)", "direct calls/h", "worst clock error", "wrong %"):
         t.add_column(c, justify="right")
     for boot in (5, 45, 365):

@@ -129,7 +129,7 @@ def test_ground_truth_office_with_drifting_clocks(seed):
     pulled every 3 days and restart every 45 days on average (their calls
     placed from the restart's first sync: errors up to 78 s). Every group
     call is rebuilt exactly, its answering desk and ring too, but for at
-    most 2 calls in 2,500 next to a board's restart (1 in seed 2; bench/
+    most 2 calls in 2,500 next to a board's restart (none in these seeds; bench/
     bench_groups.py has the table)."""
     o = office(GROUPS, days=20, ppm=50, sync_days=3, seed=seed, direct_per_hour=0)
     assert o.max_error_ms > 30_000  # far beyond any fixed tolerance

@@ -52,7 +52,7 @@ CADENCES = {"uk": (3000, 1000), "au": (3000, 1000), "us": (6000, 2000), "de": (5
             "fr": (5000, 1500), "jp": (3000, 1000)}
 UNKNOWN_CADENCE = (6000, 2000)
 CADENCE_SLACK = 0.10  # exchanges hold their cadence to this (the detector accepts 20 %)
-TOLERANCE_MS = 2000  # see bench/bench_groups.py: the table of mismatches vs tolerance
+TOLERANCE_MS = 1000  # measured best at +-0..100 ppm: bench/bench_groups.py, docs/reports.md
 SEARCH_MS = 30 * 60_000  # clock offsets looked for: up to 30 min either way
 OFFSET_BIN_MS = 2000
 OFFSET_WINDOW = 10  # calls either side of a call whose offsets measure it
