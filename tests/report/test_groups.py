@@ -422,3 +422,32 @@ def test_matching_reports_progress():
     total = sum(map(len, o.calls.values()))
     assert seen[0] == (total, 0) and seen[-1] == (total, total) and len(seen) == 4
     assert [d for _t, d in seen] == sorted(d for _t, d in seen)
+
+
+def test_group_names_are_trimmed_once_everywhere(tmp_path):
+    """' Front ' is Front, for add, remove and the clash check alike; a
+    refused change is the library's UsageError (the CLI's one line, code 2)."""
+    from click.testing import CliRunner
+
+    from ringcue.cli.main import cli
+    from ringcue.errors import UsageError
+    from ringcue.sim.officegen import write
+    from ringcue.store import groups as stored
+    from ringcue.store.sqlite import Store
+
+    o = office({"Front": ["F1", "F2"], "Back": ["B1"]}, days=1, seed=7)
+    db = str(tmp_path / "o.db")
+    s = Store(db)
+    write(s, o)
+    with pytest.raises(UsageError, match="no group called 'Nope'"):
+        stored.check_remove(s, " Nope ")
+    s.close()
+
+    def run(*args):
+        res = CliRunner().invoke(cli, [*args, "--db", db], catch_exceptions=False)
+        return res.exit_code, res.output
+
+    assert run("groups", "remove", " Back ") == (0, "Back: removed B1\n")
+    assert run("groups", "add", " Back ", "B1") == (0, "Back: added B1\n")
+    code, out = run("groups", "add", "Front ", "B1")
+    assert code == 2 and "already in group 'Back'" in out and "Traceback" not in out

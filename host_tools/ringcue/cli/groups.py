@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from ..errors import UsageError
 from .logs import db_option, open_store
 
 
@@ -55,8 +54,9 @@ def list_(db):
 def add(group, desks, db):
     """Put DESKS (their names as the report shows them) into GROUP, made if
     new. The desks must be in the store: pull their logs first."""
-    from ..store.groups import add as do_add, check_add
+    from ..store.groups import add as do_add, check_add, group_name
 
+    group = group_name(group)
     new = _write(db, check_add, do_add, group, desks)
     click.echo(f"{group}: added {', '.join(new) if new else 'nothing (all there already)'}")
 
@@ -68,29 +68,26 @@ def add(group, desks, db):
 def remove(group, desks, db):
     """Take DESKS out of GROUP; without DESKS, remove the whole group. The
     desks' calls stay in the store; the report counts them per desk only."""
-    from ..store.groups import check_remove, remove as do_remove
+    from ..store.groups import check_remove, group_name, remove as do_remove
 
+    group = group_name(group)
     gone = _write(db, check_remove, do_remove, group, desks)
     click.echo(f"{group}: removed {', '.join(gone)}")
 
 
 def _write(db, check, change, group, desks):
     """Check on a read-only store first (a refused change writes nothing,
-    not even a journal), then make the change."""
+    not even a journal), then make the change. A refused change is the
+    library's GroupError, a UsageError: one line, exit code 2."""
     from ..store import default_location, open_store as open_any
-    from ..store.groups import GroupError
 
     store = open_store(db)
     try:
         check(store, group, desks)
-    except GroupError as e:
-        raise UsageError(str(e)) from None
     finally:
         store.close()
     store = open_any(db or default_location(), create=False)
     try:
         return change(store, group, desks)
-    except GroupError as e:  # changed in between by another command
-        raise UsageError(str(e)) from None
     finally:
         store.close()

@@ -5,14 +5,21 @@ group's other desks."""
 
 from __future__ import annotations
 
+from ..errors import UsageError
 from .base import DESK_SQL
 
 # the table: store/schema.py (version 2)
 NAME_MAX = 64
 
 
-class GroupError(ValueError):
+class GroupError(UsageError):
     """A group change that cannot be made (the message says why)."""
+
+
+def group_name(group: str) -> str:
+    """The name as stored: without the spaces around it (every function
+    here takes a name through this, once)."""
+    return group.strip()
 
 
 def _rows(store, sql, args=()):
@@ -37,7 +44,7 @@ def desk_names(store) -> set[str]:
 
 def check_add(store, group: str, desks) -> list[str]:
     """The desks `add` would add (refusing what it cannot do), without writing."""
-    group = group.strip()
+    group = group_name(group)
     if not group or len(group) > NAME_MAX or any(ord(ch) < 32 for ch in group):
         raise GroupError(f"{group!r} is not a group name (1 to {NAME_MAX} printable "
                          "characters)")
@@ -58,15 +65,17 @@ def check_add(store, group: str, desks) -> list[str]:
 
 def add(store, group: str, desks) -> list[str]:
     """Put desks into `group` (made if new); returns those newly added."""
+    group = group_name(group)
     new = check_add(store, group, desks)
     with store.transaction():
         store.executemany("INSERT INTO ring_groups (desk, grp) VALUES (?, ?)",
-                          [(d, group.strip()) for d in new])
+                          [(d, group) for d in new])
     return new
 
 
 def check_remove(store, group: str, desks=()) -> list[str]:
     """The desks `remove` would take out of `group`, without writing."""
+    group = group_name(group)
     have = load(store)
     if group not in have:
         raise GroupError(f"no group called {group!r} (groups: "
@@ -80,6 +89,7 @@ def check_remove(store, group: str, desks=()) -> list[str]:
 
 def remove(store, group: str, desks=()) -> list[str]:
     """Take desks out of `group` (all of them: the group goes); returns them."""
+    group = group_name(group)
     gone = check_remove(store, group, desks)
     with store.transaction():
         store.executemany("DELETE FROM ring_groups WHERE grp=? AND desk=?",
