@@ -11,14 +11,10 @@ from rich.table import Table
 from rich.text import Text
 
 from .figures import Report
-from .wording import pct, plural
+from .wording import pct, plural, share
 
 EVENNESS_NOTE = ("evenness: how evenly the desks share the answered calls (100 % = "
                  "equal shares, 0 % = one desk answers all)")
-
-
-def _share(n: int, total: int) -> str:
-    return f"{100 * n / total:.0f} %" if total else "–"
 
 
 def desk_rows(r: Report):
@@ -28,8 +24,8 @@ def desk_rows(r: Report):
         total = sum(ld.answered for ld in g.loads.values())
         for d in g.desks:
             ld = g.loads[d]
-            yield (name, d, ld.rung, ld.answered, _share(ld.answered, total),
-                   _share(ld.answered, ld.rung), ld.answered_by_3)
+            yield (name, d, ld.rung, ld.answered, share(ld.answered, total),
+                   share(ld.answered, ld.rung), ld.answered_by_3)
 
 
 def quality_notes(r: Report) -> list[str]:

@@ -10,6 +10,11 @@ def pct(x: float | None) -> str:
     return "–" if x is None else f"{x:.1f} %"
 
 
+def share(n: int, total: int) -> str:
+    """n of total as a whole percentage ("–" of nothing): a desk's share."""
+    return f"{100 * n / total:.0f} %" if total else "–"
+
+
 def hung_up_first(f) -> str:
     """A desk's (or the fleet's) share of answered calls where the desk hung
     up first, over the calls whose line says who cleared (Figures)."""
