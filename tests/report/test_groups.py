@@ -370,7 +370,11 @@ def test_answered_by_ring_3_per_desk_and_in_the_export():
     ld = G.loads(m)
     assert [(d, ld[d].rung, ld[d].answered, ld[d].answered_by_3) for d in "AB"] == \
         [("A", 2, 2, 1), ("B", 2, 1, 1)]
-    gf = grouped.build(calls, {"Front": ["A", "B"]}, dt.timezone.utc)
+    gf = grouped.build(calls, {"Front": ["A", "B"]})
+    # what no format shows is not counted for a group
+    f = gf["Front"].figures
+    assert (f.answer_hist, f.answer_max_ms, f.missed_recent, f.daily) == ({}, None, [], {})
+    assert not any(map(any, f.heat_calls))
     rows = [dict(zip(grouped.GROUP_COLUMNS, r)) for r in grouped.group_rows(gf, dt.timezone.utc)]
     assert [(r["answered_by"], r["rings"], r["answered_by_ring_3"]) for r in rows] == \
         [("A", 2, "yes"), ("A", 4, "no"), ("B", 3, "yes"), (None, 6, "no")]
@@ -418,7 +422,7 @@ def test_matching_reports_progress():
 
     o = office(GROUPS, days=2, seed=6)
     seen = []
-    grouped.build(o.calls, GROUPS, dt.timezone.utc, progress=lambda *a: seen.append(a))
+    grouped.build(o.calls, GROUPS, progress=lambda *a: seen.append(a))
     total = sum(map(len, o.calls.values()))
     assert seen[0] == (total, 0) and seen[-1] == (total, total) and len(seen) == 4
     assert [d for _t, d in seen] == sorted(d for _t, d in seen)

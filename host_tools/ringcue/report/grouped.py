@@ -9,8 +9,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from . import groups as G
-from .categories import IN_TIME, classify
-from .figures import MISSED_LIST, Figures, day_bounds
+from .categories import classify
+from .figures import Figures, day_bounds
 
 # how much wider than the report's days the desks' calls are read, so a group
 # call at midnight finds its desks' calls whatever their clocks say
@@ -38,8 +38,8 @@ def desk_call(row: dict) -> G.DeskCall:
                       row["profile"] or "universal", (row["device_id"], row["boot"]))
 
 
-def build(calls_by_desk: dict, groups: dict, zone: dt.tzinfo, lo_ms=None, hi_ms=None,
-          short_abandons: bool = True, dated: bool = False, progress=None) -> dict:
+def build(calls_by_desk: dict, groups: dict, lo_ms=None, hi_ms=None, dated: bool = False,
+          progress=None) -> dict:
     """{group: GroupFigures} from {desk: [DeskCall]} and {group: [desks]}.
     Group calls count when their first ring is in [lo_ms, hi_ms); with a
     date range (`dated`), those without a wall-clock time are left out.
@@ -60,9 +60,7 @@ def build(calls_by_desk: dict, groups: dict, zone: dt.tzinfo, lo_ms=None, hi_ms=
         m.calls = keep
         f = Figures()
         for g in keep:
-            _count(f, g, zone, short_abandons)
-        f.missed_recent.sort(key=lambda x: -1 if x[0] is None else x[0], reverse=True)
-        del f.missed_recent[MISSED_LIST:]
+            _count(f, g)
         loads = G.loads(m)
         for d in members:
             loads.setdefault(d, G.DeskLoad())
@@ -79,27 +77,15 @@ def _in(t, lo, hi, dated):
     return (lo is None or t >= lo) and (hi is None or t < hi)
 
 
-def _count(f: Figures, g: G.GroupCall, zone, short_abandons):
+def _count(f: Figures, g: G.GroupCall):
+    """Count a group call in the figures the reports show for a group: its
+    category (compliance, missed, the fleet's figure counted once) and, when
+    answered, its ring. (A group's heatmap, daily trend, answer times and
+    latest missed calls are shown by no format, so not counted.)"""
     cat = classify(g.outcome, g.rings)
     f.counts[cat] += 1
     if cat in ("early", "on_time", "late"):
         f.rings[max(1, min(g.rings, 6))] += 1
-        if g.answer_ms is not None:
-            b = (g.answer_ms + 50) // 100
-            f.answer_hist[b] = f.answer_hist.get(b, 0) + 1
-            f.answer_max_ms = max(f.answer_max_ms or 0, b * 100)
-    if g.outcome == "abandoned":
-        f.missed_recent.append((g.onset_ms, g.rings))
-    if g.onset_ms is None or (cat == "short_abandon" and not short_abandons):
-        return
-    t = dt.datetime.fromtimestamp(g.onset_ms / 1000, zone)
-    ok = cat in IN_TIME
-    f.heat_calls[t.weekday()][t.hour] += 1
-    day = f.daily.setdefault(t.date(), [0, 0])
-    day[0] += 1
-    if ok:
-        f.heat_ok[t.weekday()][t.hour] += 1
-        day[1] += 1
 
 
 GROUP_COLUMNS = ("group", "local_time", "wall_ms", "rings", "outcome", "category",
@@ -140,8 +126,8 @@ def for_report(store, zone, short_abandons=True, desks=(), start=None, end=None,
                                 None if hi is None else hi + _MARGIN_MS):
         c = desk_call(row)
         by_desk.setdefault(c.desk, []).append(c)
-    return build(by_desk, groups, zone, lo, hi, short_abandons,
-                 dated=start is not None or end is not None, progress=progress)
+    return build(by_desk, groups, lo, hi, dated=start is not None or end is not None,
+                 progress=progress)
 
 
 def counted_once(r) -> Figures | None:
