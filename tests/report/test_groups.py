@@ -455,3 +455,15 @@ def test_group_names_are_trimmed_once_everywhere(tmp_path):
     assert run("groups", "add", " Back ", "B1") == (0, "Back: added B1\n")
     code, out = run("groups", "add", "Front ", "B1")
     assert code == 2 and "already in group 'Back'" in out and "Traceback" not in out
+
+
+def test_every_profile_has_its_cadence():
+    """The matcher's cadence of each ring profile (period, first pulse to
+    last) is the country's, as the ring generator plays it."""
+    from ringcue.sim.ringgen import CADENCES as PLAYED
+    from ringcue_core.profiles import PROFILES
+
+    assert set(G.CADENCES) == set(PROFILES) - {"universal"}
+    for p, segs in PLAYED.items():
+        if p in G.CADENCES:
+            assert G.cadence(p) == (sum(segs), sum(segs[:-1])), p
