@@ -43,6 +43,8 @@ REC_HANGUP = 3  # call seq u32, talk_ms u32, [who cleared first u8 (CLEAR_*)]
 REC_TIME_SYNC = 4  # unix_ms u64 (the wall clock at `ticks`)
 REC_CONFIG = 5  # the new configuration as JSON
 REC_FAULT = 6  # "code: message" utf-8
+REC_STILL_HERE = 7  # no payload: after days without a record, so the host can
+#                     unwrap the 30-bit ticks across any silence
 
 # profile id (a call record's profile byte) -> profile name; every profile
 # in ringcue_core.profiles has one, by its position here

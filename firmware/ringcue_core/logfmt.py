@@ -17,17 +17,48 @@
 # breaks the chain at the next one. Without a secret key this cannot stop a
 # forger who recomputes the links too (docs/call-log.md says what the log
 # proves). All integers little-endian.
+#
+# On flash, and on the wire when the host asks for it, a call or hang-up may
+# be stored compact: the same record (the CRC and the link are those of the
+# full form above, its canonical form), with what the record before it in
+# the same segment (its context) already says left out. parse_one() rebuilds
+# the full form and checks its CRC, so a compact record is exactly as safe:
+#
+#   call     16 bytes (18 with the alarm's length), tag 0xC0..0xCF:
+#     0  tag     0xC0 | outcome (bits 0-1) | cue (bit 2) | alarm (bit 3)
+#     1  seq     low 8 bits (the context's seq + 1..256)
+#     2  ticks   low 24 bits; the high 6 are the ones whose full record
+#                passes its CRC (64 candidates; they differ in one byte of
+#                it, so CRC-32 lets exactly one through)
+#     5  rings (bits 0-4) | profile id (bits 5-7, 7 = unknown)
+#     6  answer_ms u16 (0xFFFF = none)
+#     8  alarm_ms u16, only when the tag says alarm
+#     .. prev (4), crc (4) of the full record
+#     boot: the context's. Every 64th seq is written full (an anchor).
+#   hang-up   8 bytes, only right after its call: tag 0xD0 | clear outcome
+#     (bits 0-1, the full payload's 9th byte when not 0), talk_ms u24, crc (4).
+#     seq = the call's + 1, ticks = the call's + talk_ms, prev = the call's link.
+# A record that cannot be said so (a field too big, another boot) stays full.
 import struct
 
 from binascii import crc32  # both on every port ringcue runs on, and CPython
 from hashlib import sha256
 
-MAGIC = 0xA5
-HEADER = 17
-TRAILER = 4
+try:
+    from micropython import const
+except ImportError:  # CPython
+
+    def const(x):  # type: ignore[misc]  # the stubs' const is generic
+        return x
+
+
+# (underscored consts take no name on the board, where names cost heap)
+_MAGIC = const(0xA5)
+_HEADER = const(17)
+_TRAILER = const(4)
 
 # record types: ringcue_core.codes (REC_*); the payloads are described there
-from .codes import PROFILE_IDS
+from .codes import PROFILE_IDS, REC_CALL, REC_HANGUP
 
 # The wall clocks a time sync may carry (ms since 1970): 2020-01-01 up to
 # 2100-01-01. The board refuses others; the store ignores others it finds.
@@ -37,6 +68,8 @@ SYNC_MAX_MS = 4102444800000
 NO_ANSWER = 0xFFFFFFFF
 GENESIS = b"\x00\x00\x00\x00"  # the `prev` of the very first record
 
+PROFILE_IDS = ("universal", "us", "uk", "au", "de", "fr", "jp")
+
 
 def link(record):
     return sha256(record).digest()[:4]
@@ -45,7 +78,7 @@ def link(record):
 def encode(rtype, seq, boot, ticks, prev, payload):
     if len(payload) > 255:
         payload = payload[:255]
-    body = struct.pack("<BBBIHI", MAGIC, rtype, len(payload), seq, boot & 0xFFFF,
+    body = struct.pack("<BBBIHI", _MAGIC, rtype, len(payload), seq, boot & 0xFFFF,
                        ticks & 0x3FFFFFFF) + prev + payload
     return body + struct.pack("<I", crc32(body) & 0xFFFFFFFF)
 
@@ -57,19 +90,91 @@ def call_payload(rings, flags, answer_ms, profile, alarm_ms=0):
                        max(alarm_ms, 0))
 
 
-def parse_one(buf, off):
+def parse_one(buf, off, base=None):
     """The record at buf[off:] as (rtype, seq, boot, ticks, prev, payload,
-    end offset), or None if there is no whole valid record there (end of
-    data, a torn write, or corruption)."""
-    if len(buf) - off < HEADER + TRAILER or buf[off] != MAGIC:
+    end offset, full record bytes), or None if there is no whole valid
+    record there (end of data, a torn write, or corruption). base (its
+    context): what parse_one returned for the record before it, which a
+    compact record is read against (None: only a full record can be read)."""
+    end = len(buf)
+    if end - off < 8:
         return None
-    n = buf[off + 2]
-    end = off + HEADER + n + TRAILER
-    if end > len(buf):
+    t = buf[off]
+    if t == _MAGIC:
+        if end - off < _HEADER + _TRAILER:
+            return None
+        end = off + _HEADER + buf[off + 2] + _TRAILER
+        if end > len(buf):
+            return None
+        rec = bytes(buf[off:end])
+        if crc32(rec[:-4]) & 0xFFFFFFFF != struct.unpack("<I", rec[-4:])[0]:
+            return None
+        _, rtype, _, seq, boot, ticks = struct.unpack("<BBBIHI", rec[:13])
+        return rtype, seq, boot, ticks, rec[13:17], rec[17:-4], end, rec
+    if base is None:
         return None
-    body = bytes(buf[off:end - TRAILER])
-    (crc,) = struct.unpack("<I", bytes(buf[end - TRAILER:end]))
-    if crc32(body) & 0xFFFFFFFF != crc:
+    if t & 0xF0 == 0xC0:  # a compact call
+        end = off + (18 if t & 8 else 16)
+        if end > len(buf):
+            return None
+        b = bytes(buf[off:end])
+        seq = base[1] + 1 + ((b[1] - base[1] - 1) & 0xFF)
+        ans = b[6] | b[7] << 8
+        payload = struct.pack("<BBIBI", b[5] & 31, t & 3 | (t & 12) << 2,
+                              NO_ANSWER if ans == 0xFFFF else ans,
+                              255 if b[5] >> 5 == 7 else b[5] >> 5,
+                              b[8] | b[9] << 8 if t & 8 else 0)
+        rtype = REC_CALL
+        boot = base[2]
+        prev = b[-8:-4]
+        lo = (base[3] - 0x800000) & 0x3FFFFFFF  # the context's ticks - 2.3 h
+        ticks = (lo + ((b[2] | b[3] << 8 | b[4] << 16) - lo & 0xFFFFFF)) & 0x3FFFFFFF
+        tries = 64
+    elif t & 0xFC == 0xD0 and base[0] == REC_CALL:  # its call's hang-up
+        end = off + 8
+        if end > len(buf):
+            return None
+        b = bytes(buf[off:end])
+        talk = b[1] | b[2] << 8 | b[3] << 16
+        payload = struct.pack("<II", base[1], talk) + (bytes((t & 3,)) if t & 3 else b"")
+        rtype = REC_HANGUP
+        seq = base[1] + 1
+        boot = base[2]
+        prev = link(base[7])
+        ticks = (base[3] + talk) & 0x3FFFFFFF
+        tries = 1
+    else:
         return None
-    _, rtype, _, seq, boot, ticks = struct.unpack("<BBBIHI", body[:13])
-    return rtype, seq, boot, ticks, body[13:17], body[17:], end
+    (crc,) = struct.unpack("<I", b[-4:])
+    for _ in range(tries):
+        rec = struct.pack("<BBBIHI", _MAGIC, rtype, len(payload), seq, boot, ticks) + \
+            prev + payload
+        if crc32(rec) & 0xFFFFFFFF == crc:
+            return rtype, seq, boot, ticks, prev, payload, end, rec + b[-4:]
+        ticks = (ticks + 0x1000000) & 0x3FFFFFFF
+    return None
+
+
+def compact(record, base):
+    """The compact form of the full record `record` after the record base
+    (parse_one's answer for it), or None when it has none (then the record
+    is written full)."""
+    r = parse_one(record, 0)
+    if base is None or r is None:
+        return None
+    p = r[5]
+    if r[0] == REC_CALL and len(p) == 11 and r[1] & 63:
+        ticks = r[3]
+        alarm = p[7:9] if p[1] & 0x20 else b""
+        c = bytes((0xC0 | p[1] & 3 | p[1] >> 2 & 12, r[1] & 0xFF, ticks & 0xFF,
+                   ticks >> 8 & 0xFF, ticks >> 16 & 0xFF,
+                   p[0] & 31 | (p[6] if p[6] < 7 else 7) << 5)) + p[2:4] + alarm + record[13:17]
+    elif r[0] == REC_HANGUP and len(p) in (8, 9):
+        c = bytes((0xD0 | (p[8] & 3 if len(p) == 9 else 0),)) + p[4:7]
+    else:
+        return None
+    c += record[-4:]
+    x = parse_one(c, 0, base)
+    # whatever did not fit (a field too big, another boot, a context that
+    # is not its call) comes back different: then it stays full
+    return c if x is not None and x[7] == record else None

@@ -201,13 +201,14 @@ class App:
         """Stream every detector action as an EV line while on."""
         self.monitor = on
 
-    def read_log(self, from_seq, max_bytes, flush=True):
+    def read_log(self, from_seq, max_bytes, flush=True, compact=False):
         """Whole log records from `from_seq`, at most max_bytes (flush:
-        commit pending ones first) -> (facts for the reply, the records)."""
+        commit pending ones first; compact: calls and hang-ups as stored)
+        -> (facts for the reply, the records)."""
         log = self.log
         if flush:
             self.flush_log()
-        data, n, nxt = log.read(from_seq, max_bytes)
+        data, n, nxt = log.read(from_seq, max_bytes, compact)
         return {"n": n, "next": nxt, "first_seq": log.first_seq(), "end_seq": log.next_seq,
                 "committed": log.committed}, data
 
@@ -422,6 +423,8 @@ class App:
                 # no call: tick anyway, so the detector's clock never falls a
                 # tick wrap (6.2 days) behind and a dead burst expires
                 self.det.tick(now)
+                self.log.tick(now)  # a still-here record after days of silence
+                self.log_flag.set()
             gc.collect()
 
     # ---- actions --------------------------------------------------------

@@ -112,10 +112,11 @@ class Commands:
     def do_log_read(self, args):
         """Raw log records from `from_seq`, as the reply's blob (binary, so a
         pull runs near line rate; proto.reply_blob). `flush` (default true)
-        commits pending records first."""
+        commits pending records first; `format` 2: calls and hang-ups compact
+        as stored (docs/call-log.md)."""
         return self.app.read_log(_arg(args, "from_seq", int, 1, 0, 0x7FFFFFFF),
                                  _arg(args, "max_bytes", int, 2048, 64, 8192),
-                                 _arg(args, "flush", bool, True))
+                                 _arg(args, "flush", bool, True), args.get("format") == 2)
 
 
 COMMANDS = sorted(n[3:] for n in dir(Commands) if n.startswith("do_"))

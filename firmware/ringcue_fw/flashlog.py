@@ -1,14 +1,20 @@
 # The durable call log on the board's littlefs.
 #
-#   /log/<first seq, 8 digits>.seg   segments of records (ringcue_core.logfmt)
-#   /log/committed.json              {"seq": the last committed record's seq}
+#   /log/<first seq, 8 digits>.seg   segments of records (ringcue_core.logfmt),
+#                                    calls and hang-ups compact where they can be
+#   /log/<seq, 8 digits>.<calls>     empty: its name is the high-water mark, the
+#                                    last committed record's seq (older logs:
+#                                    committed.json, still read), and the calls
+#                                    committed up to it (boot reads one segment)
 #
+# * Sized from the flash: as many segments of 4 blocks as fit in the free
+#   space less _RESERVE (a second firmware build, config, littlefs' spare).
 # * Appends are batched in RAM and written by flush() (the app flushes within
 #   FLUSH_MS of the first pending record, or at once when BATCH are waiting):
 #   one open/append/close per batch keeps flash wear low. A record counts as
-#   committed once flush() returned; flush() then writes the high-water mark
-#   (committed.json, temp file + rename: a power cut leaves the old or the
-#   new one).
+#   committed once flush() returned; flush() then moves the high-water mark
+#   (one rename: a power cut leaves the old name or the new one; renaming an
+#   empty file costs littlefs one metadata commit, a rewritten file three).
 # * littlefs only exposes data that was synced, so a power cut loses at most
 #   the unflushed batch; should a segment still end in a torn record, writing
 #   goes on in a new segment.
@@ -24,7 +30,8 @@
 import os
 
 from ringcue_core import logfmt
-from ringcue_core.codes import REC_CALL, REC_FAULT
+from ringcue_core.codes import REC_CALL, REC_FAULT, REC_STILL_HERE
+from ringcue_core.ticks import tdiff
 
 from . import store
 from .clock import now_ms
@@ -40,24 +47,32 @@ except ImportError:
 FLUSH_MS = const(2000)
 BATCH = const(8)
 _CHUNK = const(512)
+_MAXREC = const(276)  # the longest record: 17 + 255 + 4 bytes
+# Log size from the flash (FlashLog(seg_bytes=None)): segments of _SEG_BLOCKS
+# filesystem blocks, as many as fit in the free flash less _RESERVE (room for
+# a second firmware build while one is installed, config, littlefs' spare).
+_SEG_BLOCKS = const(4)
+_RESERVE = const(212992)  # 52 blocks of 4 KB; a build takes 34-38 today
+_STILL_MS = const(259200000)  # 3 days: a still-here record after this much silence
 # (No more module-level names here than needed: each one is interned on the
 # board, and the interned names sit near a 7 KB step of the heap.)
 
 
 def _records(path):
-    """Yield (parsed record, raw bytes) for every whole valid record of a
-    segment file, and (None, None) where a span of bytes is no record (a
-    torn tail, corruption): reading resumes at the next valid record. Reads
-    in small chunks (little RAM)."""
+    """Yield (parsed record, bytes as stored) for every whole valid record of
+    a segment file, and (None, None) where a span of bytes is no record (a
+    torn tail, corruption): reading resumes at the next valid record. A
+    compact record is read against the last valid one before it. Reads in
+    small chunks (little RAM)."""
     try:
         f = open(path, "rb")
     except OSError:
         return
     with f:
-        magic = bytes((logfmt.MAGIC,))
         buf = b""
         eof = False
         bad = False  # inside a span of bytes that are no record
+        ctx = None
         while True:
             if not eof:
                 chunk = f.read(_CHUNK)
@@ -67,94 +82,121 @@ def _records(path):
                     eof = True
             off = 0
             while off < len(buf):
-                r = logfmt.parse_one(buf, off)
+                r = logfmt.parse_one(buf, off, ctx)
                 if r is not None:
                     bad = False
                     yield r, buf[off:r[6]]
                     off = r[6]
+                    ctx = r
                     continue
-                n = len(buf) - off
-                if not eof and buf[off] == logfmt.MAGIC and (
-                        n < logfmt.HEADER + logfmt.TRAILER
-                        or logfmt.HEADER + buf[off + 2] + logfmt.TRAILER > n):
-                    break  # a record not all there: the rest comes with the next chunk
+                if not eof and len(buf) - off < _MAXREC:
+                    break  # perhaps a record not all there: the rest comes with the next chunk
                 if not bad:
                     bad = True
                     yield None, None
-                nxt = buf.find(magic, off + 1)  # where a record may start
-                off = nxt if nxt >= 0 else len(buf)
+                off += 1  # a record may start at any byte
             buf = buf[off:]
             if eof:
                 return
 
 
 class FlashLog:
-    def __init__(self, boot=0, root="/log", seg_bytes=16384, max_segs=8):
+    def __init__(self, boot=0, root="/log", seg_bytes=None, max_segs=None):
+        """seg_bytes/max_segs None: sized from the flash (see _RESERVE)."""
         self.root = root
         self.boot = boot
-        self.seg_bytes = seg_bytes
-        self.max_segs = max_segs
         self.pending = []
-        self.pending_since = None
         self.next_seq = 1
         self.prev = logfmt.GENESIS
         self.torn = 0  # torn/corrupt tails found at boot
-        self.writes = 0  # flushes (each one open/append/close)
-        self.bytes_written = 0
+        self.flushes = 0  # each one open/append/close
+        self.bytes = 0  # written
         self.last_call_seq = 0
-        self.calls = 0  # call records in the log
+        self.calls = 0  # call records committed (all ever logged, not only those still kept)
         self.committed = 0  # the last committed record's seq (the high-water mark)
         self.lost = 0  # committed records found unreadable at boot
         try:
             os.mkdir(root)
         except OSError:
             pass
-        self._segs = self._list()
-        self._cur = None  # the segment we append to
-        self._cur_size = 0
-        self._recover()
-
-    def _list(self):
-        out = []
-        for e in os.ilistdir(self.root):
+        self._mark = None  # the high-water mark's file: <seq>.<calls>, empty
+        self._segs = []
+        for e in os.ilistdir(root):
             n = e[0]
             if n.endswith(".seg") and len(n) == 12:
                 try:
-                    out.append(int(n[:8]))
+                    self._segs.append(int(n[:8]))
                 except ValueError:
                     pass
-        out.sort()
-        return out
+        self._segs.sort()
+        if not max_segs:
+            st = os.statvfs(root)
+            # littlefs keeps 16 bytes of block pointers in a 4-block file
+            seg_bytes = seg_bytes or _SEG_BLOCKS * st[0] - 16
+            k = (seg_bytes + 16 + st[0] - 1) // st[0]  # blocks a segment takes
+            max_segs = max(2, (st[3] - _RESERVE // st[0]) // k + len(self._segs))
+        self.seg_bytes = seg_bytes
+        self.max_segs = max_segs
+        self._cur = None  # the segment we append to
+        self._cur_size = 0
+        self._last = None  # the newest record in it, parsed (compact records follow it)
+        self._recover()
 
     def _path(self, first):
         return "%s/%08d.seg" % (self.root, first)
 
     def _recover(self):
+        """Read the newest segment (and older ones only while none has a
+        record yet): boot time does not grow with the log. The calls before
+        the mark are counted in its name; a log without one (older
+        firmware) is read whole, once."""
+        hwm = 0
+        marked = None  # the calls committed up to the mark
+        for e in os.ilistdir(self.root):
+            n = e[0]
+            try:  # <seq, 8 digits>.<calls>
+                if n[8] == "." and int(n[:8]) >= hwm:
+                    hwm, marked = int(n[:8]), int(n[9:])
+                    self._mark = self.root + "/" + n
+            except (ValueError, IndexError):
+                pass
         last = None  # the newest readable record
-        for first in self._segs:
+        calls = 0  # calls after the mark (or all of them, without one)
+        for i in range(len(self._segs) - 1, -1, -1):
+            if last is not None and marked is not None:
+                break
+            first = self._segs[i]
             bad = False
+            end = None
             for r, raw in _records(self._path(first)):
                 if r is None:
                     self.torn += 1
                     bad = True
                     continue
-                if r[0] == REC_CALL:
-                    self.calls += 1
-                last = raw
-            # append to the newest segment, unless it ends in bytes that are
-            # no record (a torn write): then start a new one
-            self._cur = None if bad else first
+                if r[0] == REC_CALL and (marked is None or r[1] > hwm):
+                    calls += 1
+                end = r
+            if i == len(self._segs) - 1:
+                # append to the newest segment, unless it ends in bytes that
+                # are no record (a torn write): then start a new one
+                self._cur = None if bad else first
+                self._last = end
+            if last is None:
+                last = end
+        self.calls = calls + (marked or 0)
         if self._cur is not None:
             self._cur_size = os.stat(self._path(self._cur))[6]
         if last is not None:
-            self.prev = logfmt.link(last)
-            self.next_seq = logfmt.parse_one(last, 0)[1] + 1
+            self.prev = logfmt.link(last[7])
+            self.next_seq = last[1] + 1
         note = ""
+        # a log written before the mark was a file name: committed.json
         mark, err = store.read_json(self.root + "/committed.json")
-        hwm = mark.get("seq") if isinstance(mark, dict) else None
-        if not isinstance(hwm, int) or hwm < 0:
-            hwm = 0
-            if err or mark is not None:
+        if mark is not None or err:
+            v = mark.get("seq") if isinstance(mark, dict) else None
+            if isinstance(v, int) and v >= 0:
+                hwm = max(hwm, v)
+            elif not hwm:
                 note = "log: high-water mark unreadable"
         self.committed = max(hwm, self.next_seq - 1)
         if hwm >= self.next_seq:  # committed records that are gone
@@ -172,42 +214,67 @@ class FlashLog:
         rec = logfmt.encode(rtype, seq, self.boot, ticks, self.prev, payload)
         self.prev = logfmt.link(rec)
         self.next_seq = seq + 1
-        if not self.pending:
-            self.pending_since = ticks
         self.pending.append(rec)
         if rtype == REC_CALL:
             self.last_call_seq = seq
         return seq
 
+    def tick(self, now):
+        """Called while idle (once a minute): after _STILL_MS without a
+        record, log a still-here record (the host unwraps ticks from record
+        to record, and ticks wrap every 12.4 days)."""
+        if not self.pending and (self._last is None or tdiff(now, self._last[3]) >= _STILL_MS):
+            self.append(REC_STILL_HERE, now, b"")
+
     def flush(self):
-        """Write the pending records (one append per segment touched)."""
+        """Write the pending records (one append per segment touched), each
+        compact where it can be, then move the high-water mark."""
         while self.pending:
             if self._cur is None or self._cur_size >= self.seg_bytes:
                 self._new_segment()
             room = self.seg_bytes - self._cur_size
-            take = []  # type: list[bytes]
+            out = []  # type: list[bytes]
             n = 0
+            calls = self.calls
+            ctx = self._last
             for rec in self.pending:
-                if take and n + len(rec) > room:
+                c = logfmt.compact(rec, ctx) or rec
+                if n + len(c) > room and (out or self._cur_size):
                     break
-                take.append(rec)
-                n += len(rec)
+                out.append(c)
+                n += len(c)
+                ctx = logfmt.parse_one(rec, 0)
+                calls += rec[1] == REC_CALL  # (a full record's type byte)
+            if not out:  # it does not fit: it starts the next segment
+                self._cur_size = self.seg_bytes
+                continue
             with open(self._path(self._cur), "ab") as f:
-                for rec in take:
-                    f.write(rec)
-            self.pending = self.pending[len(take):]
+                f.write(b"".join(out))
+            self.pending = self.pending[len(out):]
+            self._last = ctx
             self._cur_size += n
-            self.writes += 1
-            self.bytes_written += n
-            self.committed = logfmt.parse_one(take[-1], 0)[1]
-            store.write_json(self.root + "/committed.json", {"seq": self.committed})
-        self.pending_since = None
+            self.flushes += 1
+            self.bytes += n
+            self.committed = self.next_seq - 1 - len(self.pending)  # the last one written
+            # the mark is a file's name: moving it is one rename, no data
+            self.calls = calls
+            mark = self._path(self.committed)[:-3] + str(calls)
+            try:
+                os.rename(self._mark or mark, mark)
+            except OSError:  # none yet (or deleted)
+                open(mark, "w").close()
+                try:
+                    os.remove(self.root + "/committed.json")
+                except OSError:
+                    pass
+            self._mark = mark
 
     def _new_segment(self):
         first = logfmt.parse_one(self.pending[0], 0)[1]
         self._segs.append(first)
         self._cur = first
         self._cur_size = 0
+        self._last = None  # a segment starts with a full record
         while len(self._segs) > self.max_segs:
             old = self._segs.pop(0)
             try:
@@ -219,9 +286,11 @@ class FlashLog:
     def first_seq(self):
         return self._segs[0] if self._segs else self.next_seq
 
-    def read(self, from_seq, max_bytes):
+    def read(self, from_seq, max_bytes, compact=False):
         """Whole flushed records with seq >= from_seq, at most max_bytes
-        (at least one record). Returns (bytes, count, next seq to ask for)."""
+        (at least one record). Returns (bytes, count, next seq to ask for).
+        Records are full, or with compact as stored where the record they
+        were written after is the one just before them in the answer."""
         segs = self._segs
         i = 0
         for k in range(len(segs)):
@@ -231,19 +300,27 @@ class FlashLog:
         size = 0
         nxt = from_seq
         for first in segs[i:]:
+            last = None  # the record before, when it is the one just sent
             for r, raw in _records(self._path(first)):
-                if r is None or r[1] < from_seq:  # skip what is no record
+                if r is None:  # skip what is no record
                     continue
+                if r[1] < from_seq:
+                    last = None
+                    continue
+                if not (compact and last):
+                    raw = r[7]
                 if out and size + len(raw) > max_bytes:
                     return b"".join(out), len(out), nxt
                 out.append(raw)
                 size += len(raw)
                 nxt = r[1] + 1
+                last = r
         return b"".join(out), len(out), nxt
 
     def stats(self):
         return {"first_seq": self.first_seq(), "next_seq": self.next_seq,
                 "pending": len(self.pending), "segments": len(self._segs),
+                "max_segs": self.max_segs, "seg_bytes": self.seg_bytes,
                 "dropped": self.first_seq() - 1 if self._segs else 0,
                 "torn": self.torn, "lost": self.lost, "committed": self.committed,
-                "flushes": self.writes, "bytes": self.bytes_written}
+                "flushes": self.flushes, "bytes": self.bytes}

@@ -19,7 +19,7 @@ SHIPPED = {
     "OUTCOME_ANSWERED": 1, "OUTCOME_ABANDONED": 2, "OUTCOME_UNKNOWN": 3,
     "OUTCOME_MASK": 0x0F, "FLAG_CUE": 0x10, "FLAG_ALARM": 0x20,
     "REC_BOOT": 1, "REC_CALL": 2, "REC_HANGUP": 3, "REC_TIME_SYNC": 4,
-    "REC_CONFIG": 5, "REC_FAULT": 6,
+    "REC_CONFIG": 5, "REC_FAULT": 6, "REC_STILL_HERE": 7,
 }
 SHIPPED_PROFILE_IDS = ("universal", "us", "uk", "au", "de", "fr", "jp")
 GROUPS = ("ACT_", "OUTCOME_", "FLAG_", "REC_")

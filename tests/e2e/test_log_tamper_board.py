@@ -9,6 +9,8 @@ import subprocess
 
 import pytest
 
+from ringcue_core import logfmt
+
 from ringcue.sim import ringgen
 from ringcue.board.client import BoardClient
 from ringcue.store.pull import parse_chunk, pull
@@ -50,18 +52,23 @@ def test_changed_and_cut_records_are_reported_by_the_next_pull(tmp_path, firmwar
         ring(vb, 20, seed=100)
         with BoardClient.open(vb.port) as b:  # a look at the unpulled records
             r, data = b.call_binary("log_read", {"from_seq": first.up_to + 1,
-                                                 "max_bytes": 8192})
+                                                 "max_bytes": 8192, "format": 2})
             segments = b.call("status")["log"]["segments"]
     unpulled = parse_chunk(data)
     assert segments == 1 and unpulled[-1]["seq"] == r["committed"]
     flipped = unpulled[5]
+    ctx, off = None, 0
+    for _ in range(6):  # the 6th record as stored (compact, after the 5th)
+        ctx = logfmt.parse_one(data, off, ctx)
+        stored, off = data[off:ctx[6]], ctx[6]
+    assert ctx[1] == flipped["seq"] and len(stored) < len(flipped["raw"])
     img = bytearray((tmp_path / "flash.img").read_bytes())
-    at = img.find(flipped["raw"])
+    at = img.find(stored)
     hits = 0
     while at >= 0:  # every copy littlefs may still hold
-        img[at + 25] ^= 0x10
+        img[at + len(stored) // 2] ^= 0x10
         hits += 1
-        at = img.find(flipped["raw"], at + 1)
+        at = img.find(stored, at + 1)
     assert hits
     (tmp_path / "flash.img").write_bytes(bytes(img))
     size = edit(tmp_path / "flash.img", "size", "/log/00000001.seg")

@@ -5,6 +5,7 @@
 # before the cut is there, nothing is corrupt, the chain holds, and appending
 # carries on with the next sequence number. Prints one JSON line.
 import json
+import struct
 import sys
 
 import vfs
@@ -55,10 +56,13 @@ dev = SnapDev()
 vfs.VfsLfs2.mkfs(dev)
 vfs.mount(vfs.VfsLfs2(dev), "/m")
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 40
-log = flashlog.FlashLog(1, root="/m/log", seg_bytes=600, max_segs=4)
+log = flashlog.FlashLog(1, root="/m/log", seg_bytes=300, max_segs=4)
 dev.snaps = []
-for i in range(N):
+for i in range(N):  # calls, half with a hang-up: compact records
     log.append(codes.REC_CALL, i * 1000, logfmt.call_payload(1 + i % 6, 0x11, 1234, "uk"))
+    if i % 2:
+        log.append(codes.REC_HANGUP, i * 1000 + 500,
+                   struct.pack("<II", log.last_call_seq, 500))
     if i % 3 == 2 or i == N - 1:
         log.flush()
         committed[0] = log.next_seq - 1  # everything up to here is committed
@@ -76,7 +80,7 @@ for k, (img, done) in enumerate(snaps):
         bad.append((k, "mount failed: %s" % e))
         continue
     try:
-        L = flashlog.FlashLog(2, root="/c/log", seg_bytes=600, max_segs=4)
+        L = flashlog.FlashLog(2, root="/c/log", seg_bytes=300, max_segs=4)
         data, n, nxt = L.read(1, 1 << 20)
         seqs = []
         off = 0
@@ -107,4 +111,5 @@ for k, (img, done) in enumerate(snaps):
         bad.append((k, "crash: %r" % e))
     vfs.umount("/c")
 print(json.dumps({"cuts": len(snaps), "checked": checked, "bad": bad[:5], "records": N,
-                  "rotated_first_seq": log.first_seq()}))
+                  "rotated_first_seq": log.first_seq(), "stored": log.bytes,
+                  "written": log.next_seq - 1}))

@@ -9,6 +9,7 @@
 # tests/firmware/test_log_tamper.py runs the host's real pull over them.
 import json
 import os
+import struct
 import sys
 
 import vfs
@@ -19,9 +20,9 @@ from ringcue_fw import flashlog
 
 BS = 512
 NB = 96
-N = 36
+N = 36  # calls, every other one with a hang-up: 54 records, mostly compact
 PULLED = 4
-SEG = 512  # 16 call records a segment: 3 segments
+SEG = 256  # 3 segments
 CHUNK = 4096  # the host's max_bytes
 
 
@@ -55,26 +56,31 @@ def call(i):
 dev = RAM()
 vfs.VfsLfs2.mkfs(dev)
 vfs.mount(vfs.VfsLfs2(dev), "/p")
-L = flashlog.FlashLog(1, root="/p/log", seg_bytes=SEG)
+L = flashlog.FlashLog(1, root="/p/log", seg_bytes=SEG, max_segs=8)
 for i in range(N):
     L.append(codes.REC_CALL, i * 1000, call(i))
+    if i % 2:
+        L.append(codes.REC_HANGUP, i * 1000 + 400, struct.pack("<II", L.last_call_seq, 400))
     if i % 5 == 4 or i == N - 1:
         L.flush()
 segs = ["/log/" + n for n in sorted(os.listdir("/p/log")) if n.endswith(".seg")]
 files = {}
-spans = []  # (segment path, start, end, seq) of every record
+spans = []  # (segment path, start, end, seq) of every record as stored
+full = {}  # seq: the record's full form (what the host stores)
 for p in segs:
     with open("/p" + p, "rb") as f:
         files[p] = f.read()
     off = 0
+    r = None
     while off < len(files[p]):
-        r = logfmt.parse_one(files[p], off)
+        r = logfmt.parse_one(files[p], off, r)
         spans.append((p, off, r[6], r[1]))
+        full[r[1]] = hexlify(r[7]).decode()
         off = r[6]
 vfs.umount("/p")
 pristine = bytes(dev.d)
-print(json.dumps({"n": N, "pulled": PULLED, "segments": len(segs),
-                  "records": [[s, p, a, b] for p, a, b, s in spans],
+print(json.dumps({"n": L.next_seq - 1, "pulled": PULLED, "segments": len(segs),
+                  "records": [[s, p, a, b] for p, a, b, s in spans], "full": full,
                   "raw": {p: hexlify(d).decode() for p, d in files.items()}}))
 
 
@@ -84,7 +90,7 @@ def pull_answers(log):
     frm = PULLED + 1
     while True:
         log.flush()
-        data, n, nxt = log.read(frm, CHUNK)
+        data, n, nxt = log.read(frm, CHUNK, True)  # as the host asks: format 2
         out[frm] = [hexlify(data).decode(),
                     {"n": n, "bytes": len(data), "crc": crc32(data) & 0xFFFFFFFF, "next": nxt,
                      "first_seq": log.first_seq(), "end_seq": log.next_seq,
@@ -107,10 +113,10 @@ def trial(kind, at, path, new, boot):
     d = RAM(pristine)
     vfs.mount(vfs.VfsLfs2(d), "/t")
     try:
-        log = None if boot else flashlog.FlashLog(2, root="/t/log", seg_bytes=SEG)
+        log = None if boot else flashlog.FlashLog(2, root="/t/log", seg_bytes=SEG, max_segs=8)
         tamper(path, new)
         if boot:
-            log = flashlog.FlashLog(2, root="/t/log", seg_bytes=SEG)
+            log = flashlog.FlashLog(2, root="/t/log", seg_bytes=SEG, max_segs=8)
         log.append(codes.REC_CALL, 99000, call(99))  # the board goes on logging
         res = {"kind": kind, "at": at, "boot": boot, "lost": log.lost,
                "answers": pull_answers(log)}

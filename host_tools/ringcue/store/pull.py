@@ -64,14 +64,18 @@ def gap_detail(a, b, first_seq=None):
 
 
 def parse_chunk(data: bytes):
+    """The records of one log_read answer. A compact record (format 2) is read
+    against the one before it in the same answer (the board sends the first,
+    and any other without its predecessor, full); `raw` is always the full
+    form, which the CRC and the chain are computed over."""
     out = []
     off = 0
+    p = None
     while off < len(data):
-        p = logfmt.parse_one(data, off)
+        p = logfmt.parse_one(data, off, p)
         if p is None:
             raise ValueError(f"corrupt record at byte {off} of a verified chunk")
-        rtype, seq, boot, ticks, prev, payload, end = p
-        raw = bytes(data[off:end])
+        rtype, seq, boot, ticks, prev, payload, end, raw = p
         out.append({"type": rtype, "seq": seq, "boot": boot, "ticks": ticks, "prev": prev,
                     "raw": raw, "link": logfmt.link(raw),
                     "fields": decode_payload(rtype, payload)})
@@ -97,7 +101,8 @@ def pull(board: BoardClient, store: Store, progress=None, sync_clock=True) -> Pu
     frm = last_seq + 1
     total = None
     while True:
-        r, data = board.call_binary("log_read", {"from_seq": frm, "max_bytes": CHUNK})
+        r, data = board.call_binary("log_read", {"from_seq": frm, "max_bytes": CHUNK,
+                                                      "format": 2})
         if total is None:
             total = max(0, r["end_seq"] - frm)
             if r["end_seq"] <= last_seq:

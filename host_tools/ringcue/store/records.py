@@ -29,6 +29,8 @@ def decode_payload(rtype, payload):
     if rtype == codes.REC_TIME_SYNC:
         (unix_ms,) = struct.unpack("<Q", payload[:8])
         return {"unix_ms": unix_ms}
+    if rtype == codes.REC_STILL_HERE:  # the board was on: its ticks are all it says
+        return {}
     # text as written, but a board's bytes never stop a pull (a name stored
     # before the host sent valid UTF-8, a record cut at 255 bytes mid-character)
     if rtype == codes.REC_BOOT:

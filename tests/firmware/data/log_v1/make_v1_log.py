@@ -1,4 +1,4 @@
-# How tests/data/log_v1 was made, at commit a743c9c (the last firmware writing
+# How tests/firmware/data/log_v1 was made, at commit a743c9c (the last firmware writing
 # only v1 records): MICROPYPATH=firmware micropython make_v1_log.py, the JSON it
 # prints written out as the segment files, and expected.json from that
 # commit's host decoder (ringcue.logs.parse_chunk). Kept as a record: the
