@@ -106,6 +106,7 @@ def fill(m, until_full):
             m = min(1000, n - done) if not until_full else 1000
             done = dev.eval_json(f"fill({m}, {until_full})")
         dev.exec("st = L.stats()\nst['appended'] = k\nst['calls'] = L.calls\n"
+                 "st['max_segs'] = L.max_segs\nst['seg_bytes'] = L.seg_bytes\n"
                  "st['held'] = (L.next_seq - L.first_seq()) // 2\n"
                  "st['log_bytes'] = sum(os.stat('/log/' + n)[6] for n in os.listdir('/log') "
                  "if n.endswith('.seg'))")
@@ -297,7 +298,7 @@ def main():
         t.add_column(c, justify="right")
     for k, (wall, ms, st) in pboot.items():
         t.add_row(k, f"{wall:.1f}", f"{ms:,}", f"{st['next_seq'] - st['first_seq']:,}",
-                  f"{st['segments']} of {st['max_segs']}")
+                  f"{st['segments']}")
     console.print(t)
 
 

@@ -68,8 +68,6 @@ SYNC_MAX_MS = 4102444800000
 NO_ANSWER = 0xFFFFFFFF
 GENESIS = b"\x00\x00\x00\x00"  # the `prev` of the very first record
 
-PROFILE_IDS = ("universal", "us", "uk", "au", "de", "fr", "jp")
-
 
 def link(record):
     return sha256(record).digest()[:4]
@@ -96,57 +94,48 @@ def parse_one(buf, off, base=None):
     record there (end of data, a torn write, or corruption). base (its
     context): what parse_one returned for the record before it, which a
     compact record is read against (None: only a full record can be read)."""
-    end = len(buf)
-    if end - off < 8:
+    n = len(buf) - off
+    t = buf[off] if n >= 8 else 0
+    if t == _MAGIC and n >= _HEADER + _TRAILER:
+        n = _HEADER + buf[off + 2] + _TRAILER
+    elif base is None:
         return None
-    t = buf[off]
+    elif t & 0xF0 == 0xC0:  # a compact call
+        n = 18 if t & 8 else 16
+    elif t & 0xFC == 0xD0 and base[0] == REC_CALL:  # its call's compact hang-up
+        n = 8
+    else:
+        return None
+    end = off + n
+    if end > len(buf):
+        return None
+    b = bytes(buf[off:end])
     if t == _MAGIC:
-        if end - off < _HEADER + _TRAILER:
-            return None
-        end = off + _HEADER + buf[off + 2] + _TRAILER
-        if end > len(buf):
-            return None
-        rec = bytes(buf[off:end])
-        if crc32(rec[:-4]) & 0xFFFFFFFF != struct.unpack("<I", rec[-4:])[0]:
-            return None
-        _, rtype, _, seq, boot, ticks = struct.unpack("<BBBIHI", rec[:13])
-        return rtype, seq, boot, ticks, rec[13:17], rec[17:-4], end, rec
-    if base is None:
-        return None
-    if t & 0xF0 == 0xC0:  # a compact call
-        end = off + (18 if t & 8 else 16)
-        if end > len(buf):
-            return None
-        b = bytes(buf[off:end])
-        seq = base[1] + 1 + ((b[1] - base[1] - 1) & 0xFF)
+        _, rtype, _, seq, boot, ticks = struct.unpack("<BBBIHI", b[:13])
+        prev = b[13:17]
+        payload = b[17:-4]
+    elif t < 0xD0:
         ans = b[6] | b[7] << 8
         payload = struct.pack("<BBIBI", b[5] & 31, t & 3 | (t & 12) << 2,
                               NO_ANSWER if ans == 0xFFFF else ans,
                               255 if b[5] >> 5 == 7 else b[5] >> 5,
                               b[8] | b[9] << 8 if t & 8 else 0)
         rtype = REC_CALL
+        seq = base[1] + 1 + ((b[1] - base[1] - 1) & 0xFF)
         boot = base[2]
         prev = b[-8:-4]
-        lo = (base[3] - 0x800000) & 0x3FFFFFFF  # the context's ticks - 2.3 h
-        ticks = (lo + ((b[2] | b[3] << 8 | b[4] << 16) - lo & 0xFFFFFF)) & 0x3FFFFFFF
-        tries = 64
-    elif t & 0xFC == 0xD0 and base[0] == REC_CALL:  # its call's hang-up
-        end = off + 8
-        if end > len(buf):
-            return None
-        b = bytes(buf[off:end])
-        talk = b[1] | b[2] << 8 | b[3] << 16
-        payload = struct.pack("<II", base[1], talk) + (bytes((t & 3,)) if t & 3 else b"")
+        n = (base[3] - 0x800000) & 0x3FFFFFFF  # the context's ticks - 2.3 h
+        ticks = (n + ((b[2] | b[3] << 8 | b[4] << 16) - n & 0xFFFFFF)) & 0x3FFFFFFF
+    else:
+        n = b[1] | b[2] << 8 | b[3] << 16  # talk_ms
+        payload = struct.pack("<II", base[1], n) + (bytes((t & 3,)) if t & 3 else b"")
         rtype = REC_HANGUP
         seq = base[1] + 1
         boot = base[2]
         prev = link(base[7])
-        ticks = (base[3] + talk) & 0x3FFFFFFF
-        tries = 1
-    else:
-        return None
+        ticks = (base[3] + n) & 0x3FFFFFFF
     (crc,) = struct.unpack("<I", b[-4:])
-    for _ in range(tries):
+    for _ in range(64 if t & 0xF0 == 0xC0 else 1):  # a compact call: which high ticks
         rec = struct.pack("<BBBIHI", _MAGIC, rtype, len(payload), seq, boot, ticks) + \
             prev + payload
         if crc32(rec) & 0xFFFFFFFF == crc:
@@ -159,22 +148,17 @@ def compact(record, base):
     """The compact form of the full record `record` after the record base
     (parse_one's answer for it), or None when it has none (then the record
     is written full)."""
-    r = parse_one(record, 0)
-    if base is None or r is None:
-        return None
-    p = r[5]
-    if r[0] == REC_CALL and len(p) == 11 and r[1] & 63:
-        ticks = r[3]
-        alarm = p[7:9] if p[1] & 0x20 else b""
-        c = bytes((0xC0 | p[1] & 3 | p[1] >> 2 & 12, r[1] & 0xFF, ticks & 0xFF,
-                   ticks >> 8 & 0xFF, ticks >> 16 & 0xFF,
-                   p[0] & 31 | (p[6] if p[6] < 7 else 7) << 5)) + p[2:4] + alarm + record[13:17]
-    elif r[0] == REC_HANGUP and len(p) in (8, 9):
+    p = record[17:-4]
+    if record[1] == REC_CALL and len(p) == 11 and record[3] & 63:  # (seq % 64: an anchor)
+        c = bytes((0xC0 | p[1] & 3 | p[1] >> 2 & 12, record[3])) + record[9:12] + \
+            bytes((p[0] & 31 | min(p[6], 7) << 5,)) + p[2:4] + (p[7:9] if p[1] & 0x20 else b"") + \
+            record[13:17]
+    elif record[1] == REC_HANGUP and len(p) in (8, 9):
         c = bytes((0xD0 | (p[8] & 3 if len(p) == 9 else 0),)) + p[4:7]
     else:
         return None
     c += record[-4:]
-    x = parse_one(c, 0, base)
     # whatever did not fit (a field too big, another boot, a context that
     # is not its call) comes back different: then it stays full
-    return c if x is not None and x[7] == record else None
+    x = base and parse_one(c, 0, base)
+    return c if x and x[7] == record else None

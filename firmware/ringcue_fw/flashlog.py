@@ -102,7 +102,7 @@ def _records(path):
 
 class FlashLog:
     def __init__(self, boot=0, root="/log", seg_bytes=None, max_segs=None):
-        """seg_bytes/max_segs None: sized from the flash (see _RESERVE)."""
+        """max_segs None: sized from the flash (see _RESERVE)."""
         self.root = root
         self.boot = boot
         self.pending = []
@@ -112,7 +112,8 @@ class FlashLog:
         self.flushes = 0  # each one open/append/close
         self.bytes = 0  # written
         self.last_call_seq = 0
-        self.calls = 0  # call records committed (all ever logged, not only those still kept)
+        # call records committed (all ever logged, not only those still kept)
+        self.calls = -1  # (until _recover: what the mark says, if there is one)
         self.committed = 0  # the last committed record's seq (the high-water mark)
         self.lost = 0  # committed records found unreadable at boot
         try:
@@ -123,18 +124,20 @@ class FlashLog:
         self._segs = []
         for e in os.ilistdir(root):
             n = e[0]
-            if n.endswith(".seg") and len(n) == 12:
-                try:
+            try:  # <first seq, 8 digits>.seg, <seq, 8 digits>.<calls>
+                if n[8:] == ".seg":
                     self._segs.append(int(n[:8]))
-                except ValueError:
-                    pass
+                elif n[8] == "." and int(n[:8]) >= self.committed:
+                    self.committed, self.calls = int(n[:8]), int(n[9:])
+                    self._mark = root + "/" + n
+            except (ValueError, IndexError):
+                pass
         self._segs.sort()
         if not max_segs:
             st = os.statvfs(root)
-            # littlefs keeps 16 bytes of block pointers in a 4-block file
-            seg_bytes = seg_bytes or _SEG_BLOCKS * st[0] - 16
-            k = (seg_bytes + 16 + st[0] - 1) // st[0]  # blocks a segment takes
-            max_segs = max(2, (st[3] - _RESERVE // st[0]) // k + len(self._segs))
+            # (littlefs keeps 16 bytes of block pointers in a 4-block file)
+            seg_bytes = _SEG_BLOCKS * st[0] - 16
+            max_segs = max(2, (st[3] - _RESERVE // st[0]) // _SEG_BLOCKS + len(self._segs))
         self.seg_bytes = seg_bytes
         self.max_segs = max_segs
         self._cur = None  # the segment we append to
@@ -150,20 +153,12 @@ class FlashLog:
         record yet): boot time does not grow with the log. The calls before
         the mark are counted in its name; a log without one (older
         firmware) is read whole, once."""
-        hwm = 0
-        marked = None  # the calls committed up to the mark
-        for e in os.ilistdir(self.root):
-            n = e[0]
-            try:  # <seq, 8 digits>.<calls>
-                if n[8] == "." and int(n[:8]) >= hwm:
-                    hwm, marked = int(n[:8]), int(n[9:])
-                    self._mark = self.root + "/" + n
-            except (ValueError, IndexError):
-                pass
+        hwm = self.committed
+        marked = self.calls  # the calls committed up to the mark
         last = None  # the newest readable record
         calls = 0  # calls after the mark (or all of them, without one)
         for i in range(len(self._segs) - 1, -1, -1):
-            if last is not None and marked is not None:
+            if last is not None and marked >= 0:
                 break
             first = self._segs[i]
             bad = False
@@ -173,7 +168,7 @@ class FlashLog:
                     self.torn += 1
                     bad = True
                     continue
-                if r[0] == REC_CALL and (marked is None or r[1] > hwm):
+                if r[0] == REC_CALL and (marked < 0 or r[1] > hwm):
                     calls += 1
                 end = r
             if i == len(self._segs) - 1:
@@ -183,29 +178,23 @@ class FlashLog:
                 self._last = end
             if last is None:
                 last = end
-        self.calls = calls + (marked or 0)
+        self.calls = calls + max(marked, 0)
         if self._cur is not None:
             self._cur_size = os.stat(self._path(self._cur))[6]
         if last is not None:
             self.prev = logfmt.link(last[7])
             self.next_seq = last[1] + 1
-        note = ""
-        # a log written before the mark was a file name: committed.json
-        mark, err = store.read_json(self.root + "/committed.json")
-        if mark is not None or err:
-            v = mark.get("seq") if isinstance(mark, dict) else None
-            if isinstance(v, int) and v >= 0:
-                hwm = max(hwm, v)
-            elif not hwm:
-                note = "log: high-water mark unreadable"
+        # a log from before the mark was a file name: its committed.json
+        v = store.read_json(self.root + "/committed.json")[0]
+        if isinstance(v, dict) and isinstance(v.get("seq"), int):
+            hwm = max(hwm, v["seq"])
         self.committed = max(hwm, self.next_seq - 1)
         if hwm >= self.next_seq:  # committed records that are gone
             self.lost = hwm - self.next_seq + 1
-            note = "log: records %d..%d lost (unreadable at boot: corrupt, " \
-                "truncated or deleted)" % (self.next_seq, hwm)
+            note = b"log: records %d..%d lost (unreadable at boot: corrupt, truncated or " \
+                b"deleted)" % (self.next_seq, hwm)
             self.next_seq = hwm + 1  # their numbers are never used again
-        if note:
-            self.append(REC_FAULT, now_ms(), note.encode())
+            self.append(REC_FAULT, now_ms(), note)
 
     # ---- writing ------------------------------------------------------------
     def append(self, rtype, ticks, payload):
@@ -320,7 +309,6 @@ class FlashLog:
     def stats(self):
         return {"first_seq": self.first_seq(), "next_seq": self.next_seq,
                 "pending": len(self.pending), "segments": len(self._segs),
-                "max_segs": self.max_segs, "seg_bytes": self.seg_bytes,
                 "dropped": self.first_seq() - 1 if self._segs else 0,
                 "torn": self.torn, "lost": self.lost, "committed": self.committed,
                 "flushes": self.flushes, "bytes": self.bytes}

@@ -29,7 +29,7 @@ def log(n, seed, max_gap_ms):
         flags = (1 if ans is not None else rnd.choice([2, 3])) | rnd.choice([0, 0x10]) | \
             rnd.choice([0, 0x20])
         add(codes.REC_CALL, t, logfmt.call_payload(
-            rnd.randrange(40), flags, ans, rnd.choice(logfmt.PROFILE_IDS + ("xx",)),
+            rnd.randrange(40), flags, ans, rnd.choice(codes.PROFILE_IDS + ("xx",)),
             rnd.randrange(80000) if flags & 0x20 else 0))
         if ans is not None and rnd.random() < 0.8:
             talk = rnd.choice([rnd.randrange(600000), rnd.randrange(1 << 25)])
