@@ -45,26 +45,33 @@ from ringcue_core import codes, logfmt
 def fill_log(port, n):
     """A v1 log as today's firmware (before compact records) left it: n full
     32-byte call records in 16 KB segments (firmware stopped)."""
-    code = _ON_BOARD + f"""
+    code = _ON_BOARD + """
+import os
+for n in os.listdir('/log'):
+    os.remove('/log/' + n)
 prev = logfmt.GENESIS
 seg = None
 size = 16384
-for i in range({n}):
-    rec = logfmt.encode(codes.REC_CALL, i + 1, 1, i * 7000, prev,
-                        logfmt.call_payload(1 + i % 5, 0x11, 2500 + i % 9000, 'uk'))
-    prev = logfmt.link(rec)
-    if size + len(rec) > 16384:
-        seg = '/log/%08d.seg' % (i + 1)
-        size = 0
-    with open(seg, 'ab') as f:
-        f.write(rec)
-    size += len(rec)
-open('/log/%08d.hwm' % {n}, 'w').close()
+
+def fill(a, b):
+    global prev, seg, size
+    for i in range(a, b):
+        rec = logfmt.encode(codes.REC_CALL, i + 1, 1, i * 7000, prev,
+                            logfmt.call_payload(1 + i % 5, 0x11, 2500 + i % 9000, 'uk'))
+        prev = logfmt.link(rec)
+        if size + len(rec) > 16384:
+            seg = '/log/%08d.seg' % (i + 1)
+            size = 0
+        with open(seg, 'ab') as f:
+            f.write(rec)
+        size += len(rec)
 """
     with DeviceFS(port) as dev:
         dev.enter()
-        dev.exec("import os\nfor n in os.listdir('/log'): os.remove('/log/' + n)")
         dev.exec(code)
+        for a in range(0, n, 250):
+            dev.exec(f"fill({a}, {min(n, a + 250)})")
+        dev.exec(f"open('/log/%08d.%d' % ({n}, {n}), 'w').close()")  # the mark: n calls
         segs = dev.eval_json("sorted(e[0] for e in os.ilistdir('/log') if e[0].endswith('.seg'))")
         size = dev.eval_json("sum(os.stat('/log/' + n)[6] for n in os.listdir('/log'))")
         dev.soft_reset()
@@ -103,7 +110,7 @@ def fill(m, until_full):
         done = 0
         while (done < n or until_full) and not (until_full and done and
                                                  dev.eval_json("L.stats()['dropped']")):
-            m = min(1000, n - done) if not until_full else 1000
+            m = min(500, n - done) if not until_full else 500
             done = dev.eval_json(f"fill({m}, {until_full})")
         dev.exec("st = L.stats()\nst['appended'] = k\nst['calls'] = L.calls\n"
                  "st['max_segs'] = L.max_segs\nst['seg_bytes'] = L.seg_bytes\n"

@@ -12,7 +12,8 @@ import pytest
 
 from ringcue.paths import micropython_exe, mp_env
 from ringcue.store.pull import parse_chunk, verify
-from ringcue.store.sqlite import Store, _unwrapped_walls
+from ringcue.store.base import _unwrapped_walls
+from ringcue.store.sqlite import Store
 from ringcue_core import codes, logfmt
 
 HERE = Path(__file__).resolve().parent

@@ -90,7 +90,7 @@ def _merge_device(src, dst, dev, desk, last_seq, last_link, progress) -> int:
             "ORDER BY seq", (dev,)):
         raw = bytes(raw)
         p = logfmt.parse_one(raw, 0)
-        if p is None or p[-1] != len(raw):
+        if p is None or p[6] != len(raw):
             _refuse(src, f"record {seq} of {where} fails its CRC check (altered or damaged)")
         if (p[0], p[1], p[2], p[3], p[4]) != (rtype, seq, boot, ticks, bytes(prevcol)) or \
                 bytes(link) != logfmt.link(raw):
