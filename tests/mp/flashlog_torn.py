@@ -2,31 +2,14 @@
 # short on a filesystem without littlefs' guarantees, or a corrupted tail).
 import json
 
-import vfs
 
 from ringcue_core import codes, logfmt
 from ringcue_fw import flashlog
 
-
-class RAM:
-    def __init__(s, n):
-        s.d = bytearray(512 * n)
-
-    def readblocks(s, b, buf, off=0):
-        a = b * 512 + off
-        buf[:] = s.d[a:a + len(buf)]
-
-    def writeblocks(s, b, buf, off=None):
-        a = b * 512 + (off or 0)
-        s.d[a:a + len(buf)] = buf
-
-    def ioctl(s, op, arg):
-        return {4: 64, 5: 512}.get(op, 0)
+from ramdisk import RAM, mount  # tests/mp/ramdisk.py, beside this script
 
 
-dev = RAM(64)
-vfs.VfsLfs2.mkfs(dev)
-vfs.mount(vfs.VfsLfs2(dev), "/m")
+dev = mount(RAM(64, fill=0))
 L = flashlog.FlashLog(1, root="/m/log")
 for i in range(10):
     L.append(codes.REC_CALL, i, logfmt.call_payload(2, 0x11, 100, "uk"))

@@ -8,32 +8,15 @@ import os
 import struct
 import sys
 
-import vfs
 from binascii import hexlify
 
 from ringcue_core import codes, logfmt
 from ringcue_fw import flashlog
 
-
-class RAM:
-    def __init__(s):
-        s.d = bytearray(b"\xff" * (512 * 128))
-
-    def readblocks(s, b, buf, off=0):
-        a = b * 512 + off
-        buf[:] = s.d[a:a + len(buf)]
-
-    def writeblocks(s, b, buf, off=None):
-        a = b * 512 + (off or 0)
-        s.d[a:a + len(buf)] = buf
-
-    def ioctl(s, op, arg):
-        return {4: 128, 5: 512}.get(op, 0)
+from ramdisk import RAM, mount  # tests/mp/ramdisk.py, beside this script
 
 
-dev = RAM()
-vfs.VfsLfs2.mkfs(dev)
-vfs.mount(vfs.VfsLfs2(dev), "/m")
+dev = mount(RAM(128))
 os.mkdir("/m/log")
 src = sys.argv[1]
 for n in os.listdir(src):

@@ -7,34 +7,17 @@
 import json
 import struct
 
-import vfs
 from binascii import hexlify
 
 from ringcue_core import codes, logfmt
 from ringcue_fw import flashlog
 
+from ramdisk import RAM, mount  # tests/mp/ramdisk.py, beside this script
+
 MASK = 0x3FFFFFFF
 
 
-class RAM:
-    def __init__(s):
-        s.d = bytearray(b"\xff" * (512 * 128))
-
-    def readblocks(s, b, buf, off=0):
-        a = b * 512 + off
-        buf[:] = s.d[a:a + len(buf)]
-
-    def writeblocks(s, b, buf, off=None):
-        a = b * 512 + (off or 0)
-        s.d[a:a + len(buf)] = buf
-
-    def ioctl(s, op, arg):
-        return {4: 128, 5: 512}.get(op, 0)
-
-
-dev = RAM()
-vfs.VfsLfs2.mkfs(dev)
-vfs.mount(vfs.VfsLfs2(dev), "/m")
+dev = mount(RAM(128))
 now = 0x3FF00000  # virtual ms, unwrapped; the board sees now & MASK
 L = flashlog.FlashLog(1, root="/m/log", seg_bytes=2048, max_segs=8)
 L.append(codes.REC_BOOT, now & MASK, b"build0000000" + b"1.0")
