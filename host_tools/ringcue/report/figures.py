@@ -170,25 +170,12 @@ class Quality:
     last_pull: float | None = None
     hook_sense: bool = False  # at least one call with a known outcome
 
-    def add(self, o: "Quality"):
-        self.gaps += o.gaps
-        self.gap_records += o.gap_records
-        self.chain_breaks += o.chain_breaks
-        self.restarts += o.restarts
-        self.faults += o.faults
-        self.unsynced += o.unsynced
-        self.firmware |= o.firmware
-        self.devices |= o.devices
-        self.last_pull = _max(self.last_pull, o.last_pull)
-        self.hook_sense = self.hook_sense or o.hook_sense
-
 
 @dataclass
 class Report:
     desks: dict  # desk -> Figures
     quality: dict  # desk -> Quality
     fleet: Figures
-    fleet_quality: Quality
     target: float
     short_abandons: bool
     tz: str  # the zone's name, as shown
@@ -423,11 +410,11 @@ def build(db, desks=(), start=None, end=None, tz: str | None = None,
     quality = _quality(db, desks)
     for d in quality:
         figs.setdefault(d, Figures())  # pulled, but no calls in range: still shown
-    fleet, fleet_q = Figures(), Quality()
+    fleet = Figures()
     for d in figs:
         fleet.add(figs[d])
-        fleet_q.add(quality.setdefault(d, Quality()))
-    return Report(desks=figs, quality=quality, fleet=fleet, fleet_quality=fleet_q,
+        quality.setdefault(d, Quality())  # every desk shown has its data-quality row
+    return Report(desks=figs, quality=quality, fleet=fleet,
                   target=target, short_abandons=short_abandons, tz=tzname, zone=zone,
                   start=start,
                   end=end, generated=dt.datetime.now(zone), first_day=first,

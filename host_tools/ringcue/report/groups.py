@@ -4,6 +4,10 @@ desks' calls back into the group's calls: offered once, answered by
 whichever desk answered (on which ring, counted from the group's first
 ring), missed only if no desk answered.
 
+Why one module of ~480 lines: the steps below share the matcher's state
+(each stretch's clock offset, the open group calls) and are only correct
+together; it has no I/O, and tests/report/test_groups.py takes it by rule.
+
 How calls are matched (docs/reports.md#ring-groups says it for managers):
 
 1. Each desk call gets its ring-1 onset on its board's clock. The store's
