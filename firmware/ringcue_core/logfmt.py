@@ -35,9 +35,11 @@
 #     8  alarm_ms u16, only when the tag says alarm
 #     .. prev (4), crc (4) of the full record
 #     boot: the context's. Every 64th seq is written full (an anchor).
-#   hang-up   8 bytes, only right after its call: tag 0xD0 | clear outcome
-#     (bits 0-1, the full payload's 9th byte when not 0), talk_ms u24, crc (4).
-#     seq = the call's + 1, ticks = the call's + talk_ms, prev = the call's link.
+#   hang-up   12 bytes, only right after its call: tag 0xD0 | clear outcome
+#     (bits 0-1, the full payload's 9th byte when not 0), talk_ms u24,
+#     prev (4), crc (4). seq = the call's + 1, ticks = the call's + talk_ms.
+#     Its link is stored, not rebuilt from the call: a call edited with its
+#     CRC recomputed then breaks the chain here, as with full records.
 # A record that cannot be said so (a field too big, another boot) stays full.
 import struct
 
@@ -103,7 +105,7 @@ def parse_one(buf, off, base=None):
     elif t & 0xF0 == 0xC0:  # a compact call
         n = 18 if t & 8 else 16
     elif t & 0xFC == 0xD0 and base[0] == REC_CALL:  # its call's compact hang-up
-        n = 8
+        n = 12
     else:
         return None
     end = off + n
@@ -132,7 +134,7 @@ def parse_one(buf, off, base=None):
         rtype = REC_HANGUP
         seq = base[1] + 1
         boot = base[2]
-        prev = link(base[7])
+        prev = b[4:8]
         ticks = (base[3] + n) & 0x3FFFFFFF
     (crc,) = struct.unpack("<I", b[-4:])
     for _ in range(64 if t & 0xF0 == 0xC0 else 1):  # a compact call: which high ticks
@@ -154,7 +156,7 @@ def compact(record, base):
             bytes((p[0] & 31 | min(p[6], 7) << 5,)) + p[2:4] + (p[7:9] if p[1] & 0x20 else b"") + \
             record[13:17]
     elif record[1] == REC_HANGUP and len(p) in (8, 9):
-        c = bytes((0xD0 | (p[8] & 3 if len(p) == 9 else 0),)) + p[4:7]
+        c = bytes((0xD0 | (p[8] & 3 if len(p) == 9 else 0),)) + p[4:7] + record[13:17]
     else:
         return None
     c += record[-4:]

@@ -19,8 +19,10 @@
 #   the unflushed batch; should a segment still end in a torn record, writing
 #   goes on in a new segment.
 # * A record that does not check out (bit rot, an edit, a cut) is skipped:
-#   reading resynchronises at the next whole record, so one bad record never
-#   hides the ones after it, and the host sees its sequence number missing.
+#   reading resynchronises at the next whole record, and the host sees the
+#   missing numbers. A compact record is read against the one before it, so
+#   a bad record also hides the compact ones after it, up to the next full
+#   record (at most 63; docs/call-log.md).
 # * At boot the log continues after the last readable record or the
 #   high-water mark, whichever is later, so the numbers of lost records are
 #   never reused; records up to the mark that are no longer readable (a

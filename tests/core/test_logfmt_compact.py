@@ -66,7 +66,7 @@ def test_every_compact_record_reads_back_as_its_full_record():
         assert len(data) < sum(map(len, recs))
 
 
-def test_sizes_a_call_16_bytes_its_hang_up_8():
+def test_sizes_a_call_16_bytes_its_hang_up_12():
     call = logfmt.encode(codes.REC_CALL, 5, 1, 1000, b"abcd",
                          logfmt.call_payload(3, 0x11, 9000, "uk"))
     ctx = logfmt.parse_one(logfmt.encode(codes.REC_BOOT, 4, 1, 10, b"wxyz", b"x" * 14), 0)
@@ -78,7 +78,7 @@ def test_sizes_a_call_16_bytes_its_hang_up_8():
     hang = logfmt.encode(codes.REC_HANGUP, 6, 1, 61000, logfmt.link(call),
                          struct.pack("<II", 5, 60000))
     h = logfmt.compact(hang, logfmt.parse_one(call, 0))
-    assert len(hang) == 29 and len(h) == 8
+    assert len(hang) == 29 and len(h) == 12
     assert logfmt.parse_one(h, 0, logfmt.parse_one(call, 0))[7] == hang
 
 
@@ -116,3 +116,25 @@ def test_a_changed_byte_of_a_compact_record_is_never_read_as_a_record():
                 assert r[7] in full  # every record read is one that was written
                 ctx, off = r, r[6]
             data[i] ^= x
+
+
+def test_a_call_edited_with_its_crc_recomputed_breaks_the_chain_at_its_compact_hang_up():
+    """The compact hang-up stores its link: rebuilt from the (edited) call,
+    it would match, and the edit would pass as a record lost on the board."""
+    from ringcue.store.pull import parse_chunk, verify
+
+    boot = logfmt.encode(codes.REC_BOOT, 1, 1, 10, logfmt.GENESIS, b"build0000000" + b"1.0")
+    call = logfmt.encode(codes.REC_CALL, 2, 1, 1000, logfmt.link(boot),
+                         logfmt.call_payload(2, 0x11, 3000, "uk"))
+    hang = logfmt.encode(codes.REC_HANGUP, 3, 1, 61000, logfmt.link(call),
+                         struct.pack("<II", 2, 60000))
+    stored_hang = logfmt.compact(hang, logfmt.parse_one(call, 0))  # as the board wrote it
+    edited = logfmt.encode(codes.REC_CALL, 2, 1, 1000, logfmt.link(boot),
+                           logfmt.call_payload(5, 0x11, 3000, "uk"))  # rings 2 -> 5
+    ctx = logfmt.parse_one(boot, 0)
+    honest = parse_chunk(boot + logfmt.compact(call, ctx) + stored_hang)
+    assert verify(honest, 0, logfmt.GENESIS) == []
+    forged = parse_chunk(boot + logfmt.compact(edited, ctx) + stored_hang)
+    assert [r["seq"] for r in forged] == [1, 2, 3]
+    assert [(seq, kind) for seq, kind, _ in verify(forged, 0, logfmt.GENESIS)] == \
+        [(3, "chain_break")]

@@ -65,7 +65,7 @@ def test_compact_records_continue_a_v1_log_and_its_chain(board):
     assert call["fields"]["answer_ms"] == 5000
     assert (hang["fields"]["call_seq"], hang["fields"]["talk_ms"]) == (111, 55000)
     # written: the boot record full (36 bytes), the call and its hang-up compact
-    assert board["stored"] == 36 + 16 + 8
+    assert board["stored"] == 36 + 16 + 12
     # the mark is now a file name; committed.json is gone
     # (and how many calls were committed up to it: 60 in the v1 log, and the new one)
     assert board["files"][-1] == "00000112.61" and "committed.json" not in board["files"]
