@@ -201,13 +201,21 @@ def pico_boot(tmp):
     return out
 
 
+def flashed_board(folder, name, **kw):
+    """A new virtual board in `folder` (made if missing) with the firmware
+    flashed and running."""
+    folder.mkdir(exist_ok=True)
+    vb = VirtualBoard(folder, name=name, **kw).start()
+    time.sleep(0.3)
+    flash(vb.port, "sim", {"profile": "uk"})
+    assert vb.wait_ready()
+    return vb
+
+
 def main():
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        vb = VirtualBoard(tmp / "b", name="bench").start()
-        time.sleep(0.3)
-        flash(vb.port, "sim", {"profile": "uk"})
-        assert vb.wait_ready()
+        vb = flashed_board(tmp / "b", "bench")
         per_call, erases = wear(vb)
         vb.stop()
         # today's pull: 4,000 calls in the v1 format, at 115200 baud
@@ -231,12 +239,7 @@ def main():
 
         # a year on a Pico-sized flash: fill, pull at 115200, boot with it full
         pico = tmp / "pico"
-        pico.mkdir()
-        vb = VirtualBoard(pico, name="year", flash_kb=PICO_KB).start()
-        time.sleep(0.3)
-        flash(vb.port, "sim", {"profile": "uk"})
-        assert vb.wait_ready()
-        vb.stop()
+        flashed_board(pico, "year", flash_kb=PICO_KB).stop()
         vb, t_boot_empty = boot_seconds(pico, "year", flash_kb=PICO_KB)
         w_empty = wear(vb, 100)
         year = fill_year(vb.port, YEAR_CALLS)
@@ -247,12 +250,7 @@ def main():
         yres, t_year = timed_pull(vb, tmp / "year.db")
         pico_full = fill_year(vb.port, 0, until_full=True)
         vb.stop()
-        c3 = tmp / "c3"
-        c3.mkdir()
-        vb = VirtualBoard(c3, name="c3", flash_kb=ESP32C3_KB).start()
-        time.sleep(0.3)
-        flash(vb.port, "sim", {"profile": "uk"})
-        assert vb.wait_ready()
+        vb = flashed_board(tmp / "c3", "c3", flash_kb=ESP32C3_KB)
         c3_full = fill_year(vb.port, 0, until_full=True)
         vb.stop()
         pboot = pico_boot(tmp)
