@@ -41,6 +41,9 @@
 #     Its link is stored, not rebuilt from the call: a call edited with its
 #     CRC recomputed then breaks the chain here, as with full records.
 # A record that cannot be said so (a field too big, another boot) stays full.
+# After bytes that are no record, the records that follow are read against
+# contexts() too, in case the lost one was their context (the CRC decides,
+# within the same 64 full forms per position).
 import struct
 
 from binascii import crc32  # both on every port ringcue runs on, and CPython
@@ -90,12 +93,14 @@ def call_payload(rings, flags, answer_ms, profile, alarm_ms=0):
                        max(alarm_ms, 0))
 
 
-def parse_one(buf, off, base=None):
+def parse_one(buf, off, base=None, tries=64):
     """The record at buf[off:] as (rtype, seq, boot, ticks, prev, payload,
     end offset, full record bytes), or None if there is no whole valid
     record there (end of data, a torn write, or corruption). base (its
     context): what parse_one returned for the record before it, which a
-    compact record is read against (None: only a full record can be read)."""
+    compact record is read against (None: only a full record can be read),
+    or one of contexts(). tries: how many high tick bits a compact call
+    tries, from base's ticks - 2.3 h (64: all of them)."""
     n = len(buf) - off
     t = buf[off] if n >= 8 else 0
     if t == _MAGIC and n >= _HEADER + _TRAILER:
@@ -137,13 +142,39 @@ def parse_one(buf, off, base=None):
         prev = b[4:8]
         ticks = (base[3] + n) & 0x3FFFFFFF
     (crc,) = struct.unpack("<I", b[-4:])
-    for _ in range(64 if t & 0xF0 == 0xC0 else 1):  # a compact call: which high ticks
+    for _ in range(tries if t & 0xF0 == 0xC0 else 1):  # a compact call: which high ticks
         rec = struct.pack("<BBBIHI", _MAGIC, rtype, len(payload), seq, boot, ticks) + \
             prev + payload
         if crc32(rec) & 0xFFFFFFFF == crc:
             return rtype, seq, boot, ticks, prev, payload, end, rec + b[-4:]
         ticks = (ticks + 0x1000000) & 0x3FFFFFFF
     return None
+
+
+def contexts(ctx, seed, seq, hdr):
+    """What to read the records after bytes that are no record against (the
+    lost one may be the context they need): ctx, the last record read before
+    (None at a segment's start), then contexts of type 0 (no compact hang-up
+    is read against one) at ctx's seq (else seq: the segment's first - 1)
+    with the boot and ticks of ctx (else seed: the last record of the
+    segment before), of the lost record's header hdr (its first 13 bytes, if
+    it was full; perhaps damaged), and the next boot from ticks 0 (a boot
+    record lost: a board's ticks start at 0). Each is tried with 64 // len()
+    high tick bits from its ticks: no position is checked against more than
+    64 full forms, so random bytes pass as a record as rarely as before."""
+    b = ctx or seed
+    if ctx:
+        seq = ctx[1]
+    c = [(0, seq, b[2], b[3]), (0, seq, b[2] + 1 & 0xFFFF, 0)] if b else []
+    if len(hdr) > 12 and hdr[0] == _MAGIC:
+        c.insert(1, (0, seq, hdr[7] | hdr[8] << 8, hdr[9] | hdr[10] << 8 | hdr[11] << 16 |
+                     (hdr[12] & 63) << 24))
+    out = [ctx] if ctx else []
+    for x in c:  # one per boot and first high tick bits tried
+        if all(x[2] != y[2] or ((x[3] - 0x800000) ^ (y[3] - 0x800000)) & 0x3F000000
+               for y in out):
+            out.append(x)
+    return out
 
 
 def compact(record, base):

@@ -20,9 +20,10 @@
 #   goes on in a new segment.
 # * A record that does not check out (bit rot, an edit, a cut) is skipped:
 #   reading resynchronises at the next whole record, and the host sees the
-#   missing numbers. A compact record is read against the one before it, so
-#   a bad record also hides the compact ones after it, up to the next full
-#   record (at most 63; docs/call-log.md).
+#   missing numbers. A compact record is read against the one before it; the
+#   ones after a bad record against logfmt.contexts() too (the bad one may
+#   be the one they need), so only it is lost, and its call's compact
+#   hang-up (docs/call-log.md says when more is).
 # * At boot the log continues after the last readable record or the
 #   high-water mark, whichever is later, so the numbers of lost records are
 #   never reused; records up to the mark that are no longer readable (a
@@ -60,12 +61,15 @@ _STILL_MS = const(259200000)  # 3 days: a still-here record after this much sile
 # board, and the interned names sit near a 7 KB step of the heap.)
 
 
-def _records(path):
+def _records(path, before=None):
     """Yield (parsed record, bytes as stored) for every whole valid record of
     a segment file, and (None, None) where a span of bytes is no record (a
     torn tail, corruption): reading resumes at the next valid record. A
-    compact record is read against the last valid one before it. Reads in
-    small chunks (little RAM)."""
+    compact record is read against the last valid one before it; after a
+    span that is no record, against logfmt.contexts() too (the lost record
+    may be the one it needs), the last record of the segment `before`
+    (a path) read for them when this one's start is lost. Reads in small
+    chunks (little RAM)."""
     try:
         f = open(path, "rb")
     except OSError:
@@ -73,8 +77,8 @@ def _records(path):
     with f:
         buf = b""
         eof = False
-        bad = False  # inside a span of bytes that are no record
         ctx = None
+        cx = None  # inside a span of bytes that are no record: the contexts to try
         while True:
             if not eof:
                 chunk = f.read(_CHUNK)
@@ -84,17 +88,26 @@ def _records(path):
                     eof = True
             off = 0
             while off < len(buf):
-                r = logfmt.parse_one(buf, off, ctx)
+                k = cx or (ctx,)
+                for c in k:
+                    r = logfmt.parse_one(buf, off, c, 64 // len(k))
+                    if r is not None:
+                        break
                 if r is not None:
-                    bad = False
+                    cx = None
                     yield r, buf[off:r[6]]
                     off = r[6]
                     ctx = r
                     continue
                 if not eof and len(buf) - off < _MAXREC:
                     break  # perhaps a record not all there: the rest comes with the next chunk
-                if not bad:
-                    bad = True
+                if cx is None:
+                    seed = None
+                    if ctx is None and before:
+                        for x, _ in _records(before):
+                            seed = x or seed
+                    cx = logfmt.contexts(ctx, seed, int(path[-12:-4]) - 1, buf[off:off + 13]) \
+                        or [None]
                     yield None, None
                 off += 1  # a record may start at any byte
             buf = buf[off:]
@@ -165,7 +178,7 @@ class FlashLog:
             first = self._segs[i]
             bad = False
             end = None
-            for r, raw in _records(self._path(first)):
+            for r, raw in _records(self._path(first), i and self._path(self._segs[i - 1])):
                 if r is None:
                     self.torn += 1
                     bad = True
@@ -290,10 +303,11 @@ class FlashLog:
         out = []  # type: list[bytes]
         size = 0
         nxt = from_seq
-        for first in segs[i:]:
+        for k in range(i, len(segs)):
             last = None  # the record before, when it is the one just sent
-            for r, raw in _records(self._path(first)):
-                if r is None:  # skip what is no record
+            for r, raw in _records(self._path(segs[k]), k and self._path(segs[k - 1])):
+                if r is None:  # skip what is no record (what follows comes full)
+                    last = None
                     continue
                 if r[1] < from_seq:
                     last = None

@@ -2,7 +2,10 @@
 cut of a segment inside a committed record, every deleted record and every
 deleted segment of the records not pulled yet is reported by the next pull,
 with the board rebooted in between or still running; no changed record
-reaches the store, and the board never reuses a lost record's number.
+reaches the store, and the board never reuses a lost record's number. A
+changed byte loses only its record, and the compact hang-up right after it
+when it is a call (the hang-up is read against its call): never the compact
+records after it that needed it as their context (issue #15).
 
 tests/mp/flashlog_tamper.py makes the changes on the real FlashLog and
 littlefs inside MicroPython and records the board's log_read answers; here the
@@ -64,7 +67,18 @@ def test_every_change_cut_and_deletion_of_unpulled_records_is_reported(trials):
         st.add_chunk("tamper", "lab", first, [], pulled, first[-1]["link"])
         return st
 
+    stored_at = {seq: (a, b) for seq, _, a, b in head["records"]}
+
+    def lost_with(seq):
+        """What a changed byte of record seq may lose: it, and its compact
+        hang-up (12 bytes as stored, right after it)."""
+        nxt = original.get(seq + 1)
+        hang = nxt is not None and nxt[1] == codes.REC_HANGUP and \
+            stored_at[seq + 1][1] - stored_at[seq + 1][0] == 12
+        return [seq, seq + 1] if hang else [seq]
+
     counts = collections.Counter()
+    lost_per_flip = collections.Counter()
     bad = collections.defaultdict(list)  # what went wrong -> trials
     for t in runs:
         key = (t["kind"], "reboot" if t["boot"] else "running")
@@ -85,6 +99,15 @@ def test_every_change_cut_and_deletion_of_unpulled_records_is_reported(trials):
             bad["later call lost or numbered over a committed record"].append(trial)
         reported = bool(res.gaps or res.chain_breaks)
         counts[key + ("reported" if reported else "silent",)] += 1
+        lost = [s for s in range(pulled + 1, n + 1) if s not in kept]
+        if t["kind"] == "flip":
+            lost_per_flip[len(lost)] += 1
+            if lost != lost_with(t["at"][0]):
+                bad["a changed byte lost other records"].append(trial + (lost,))
+        if t["kind"] == "delete":  # the record after it too (the retry starts a byte on)
+            seq = t["at"][0]
+            if seq not in lost or not set(lost) <= {seq, *lost_with(seq + 1)}:
+                bad["a deleted record lost more than the one after it"].append(trial + (lost,))
         if t["kind"] == "none":
             if reported or len(kept) != n + 1:
                 bad["untouched log reported"].append(trial)
@@ -93,6 +116,7 @@ def test_every_change_cut_and_deletion_of_unpulled_records_is_reported(trials):
     print("tamper trials (kind, board, outcome): count")
     for key in sorted(counts):
         print("  ", key, counts[key])
+    print("records lost per changed byte: trials", dict(sorted(lost_per_flip.items())))
     for what, which in bad.items():
         print(f"  {what}: {len(which)} trials, e.g. {which[:3]}")
     assert not bad

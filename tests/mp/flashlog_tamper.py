@@ -1,6 +1,7 @@
 # Runs inside MicroPython: the real FlashLog on the real littlefs (a RAM
 # block device). A log of N call records, the first PULLED of them already
-# pulled by the host. Each trial changes the committed, unpulled records in
+# pulled by the host, with a reboot (a boot record, ticks from 0 again) at
+# call REBOOT. Each trial changes the committed, unpulled records in
 # one way (every single byte changed, the segment cut at every byte, each
 # record cut out, each segment deleted), then the board either reboots
 # (a new FlashLog over the changed flash) or keeps running (the same one),
@@ -20,7 +21,8 @@ from ringcue_fw import flashlog
 
 BS = 512
 NB = 96
-N = 36  # calls, every other one with a hang-up: 54 records, mostly compact
+N = 36  # calls, every other one with a hang-up: 55 records, mostly compact
+REBOOT = 22  # before this call: a boot record, mid-segment
 PULLED = 4
 SEG = 256  # 3 segments
 CHUNK = 4096  # the host's max_bytes
@@ -57,10 +59,16 @@ dev = RAM()
 vfs.VfsLfs2.mkfs(dev)
 vfs.mount(vfs.VfsLfs2(dev), "/p")
 L = flashlog.FlashLog(1, root="/p/log", seg_bytes=SEG, max_segs=8)
+t0 = 0
 for i in range(N):
-    L.append(codes.REC_CALL, i * 1000, call(i))
+    if i == REBOOT:
+        L.flush()
+        L = flashlog.FlashLog(2, root="/p/log", seg_bytes=SEG, max_segs=8)
+        t0 = 300 - i * 1000
+        L.append(codes.REC_BOOT, 300, b"build0000000" + b"1.0")
+    L.append(codes.REC_CALL, t0 + i * 1000, call(i))
     if i % 2:
-        L.append(codes.REC_HANGUP, i * 1000 + 400, struct.pack("<II", L.last_call_seq, 400))
+        L.append(codes.REC_HANGUP, t0 + i * 1000 + 400, struct.pack("<II", L.last_call_seq, 400))
     if i % 5 == 4 or i == N - 1:
         L.flush()
 segs = ["/log/" + n for n in sorted(os.listdir("/p/log")) if n.endswith(".seg")]
@@ -113,10 +121,10 @@ def trial(kind, at, path, new, boot):
     d = RAM(pristine)
     vfs.mount(vfs.VfsLfs2(d), "/t")
     try:
-        log = None if boot else flashlog.FlashLog(2, root="/t/log", seg_bytes=SEG, max_segs=8)
+        log = None if boot else flashlog.FlashLog(3, root="/t/log", seg_bytes=SEG, max_segs=8)
         tamper(path, new)
         if boot:
-            log = flashlog.FlashLog(2, root="/t/log", seg_bytes=SEG, max_segs=8)
+            log = flashlog.FlashLog(3, root="/t/log", seg_bytes=SEG, max_segs=8)
         log.append(codes.REC_CALL, 99000, call(99))  # the board goes on logging
         res = {"kind": kind, "at": at, "boot": boot, "lost": log.lost,
                "answers": pull_answers(log)}
