@@ -48,6 +48,7 @@ bench: setup
 	$(BIN)/python bench/bench_report.py
 	$(BIN)/python bench/bench_groups.py
 	$(BIN)/python bench/bench_store.py
+	$(BIN)/python bench/bench_merge.py
 	$(BIN)/python bench/bench_pico.py
 
 clean:

@@ -191,6 +191,11 @@ def merge(src, db):
     naming the record, and nothing is merged. Merging the same store twice
     adds nothing the second time.
 
+    Ring groups (`ringcue groups`) are copied too. The target's groups win:
+    a group the source defines differently (other desks, or a desk that
+    rings in another of the target's groups) is not copied, and a line says
+    so; change it with `ringcue groups` afterwards.
+
     \b
     Example:
       ringcue logs merge laptop.db --db postgresql://ringcue@db.example.org/calls
@@ -244,3 +249,7 @@ def merge(src, db):
     click.echo(f"{target.path}: merged {source.path}: {_n(res.boards, 'board')}, "
                f"{_n(res.records, 'record')} checked, {_n(res.new, 'new record')} "
                f"({_n(res.calls, 'new call')})", err=True)
+    if res.groups:
+        click.echo(f"ring groups copied: {', '.join(res.groups)}", err=True)
+    for line in res.groups_kept:
+        click.echo(f"  {line}", err=True)

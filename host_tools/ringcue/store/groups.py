@@ -36,6 +36,10 @@ def load(store) -> dict[str, list[str]]:
     return out
 
 
+def valid_name(group: str) -> bool:
+    return bool(group) and len(group) <= NAME_MAX and all(ord(ch) >= 32 for ch in group)
+
+
 def desk_names(store) -> set[str]:
     """The desks the store's calls and boards are known by."""
     names = {d for (d,) in _rows(store, f"SELECT DISTINCT {DESK_SQL} FROM calls")}
@@ -45,7 +49,7 @@ def desk_names(store) -> set[str]:
 def check_add(store, group: str, desks) -> list[str]:
     """The desks `add` would add (refusing what it cannot do), without writing."""
     group = group_name(group)
-    if not group or len(group) > NAME_MAX or any(ord(ch) < 32 for ch in group):
+    if not valid_name(group):
         raise GroupError(f"{group!r} is not a group name (1 to {NAME_MAX} printable "
                          "characters)")
     known = desk_names(store)
@@ -95,3 +99,35 @@ def remove(store, group: str, desks=()) -> list[str]:
         store.executemany("DELETE FROM ring_groups WHERE grp=? AND desk=?",
                           [(group, d) for d in gone])
     return gone
+
+
+def copy(src, dst) -> tuple[list[str], list[str]]:
+    """Copy the ring groups of store `src` into `dst` (`logs merge`), in the
+    caller's transaction; returns (groups copied, one line per group not
+    copied). The target's groups win: a group `dst` lacks is copied whole,
+    one it has with the same desks is left as it is, and one it has with
+    other desks, or one with a desk that rings in another of `dst`'s groups,
+    is not copied (`dst`'s groups stay as they are; the line says why).
+    Copying again changes nothing."""
+    mine = load(dst)
+    where = {d: g for g, ds in mine.items() for d in ds}
+    copied, kept = [], []
+    for group, desks in load(src).items():
+        if mine.get(group) == desks:
+            continue
+        clash = [d for d in desks if d in where]
+        if group in mine:
+            why = (f"the target has it with other desks ({', '.join(mine[group])}; "
+                   f"the source: {', '.join(desks)})")
+        elif clash:
+            why = f"its desk {clash[0]!r} rings in the target's group {where[clash[0]]!r}"
+        elif not valid_name(group):
+            why = "not a group name (an edited store)"
+        else:
+            dst.executemany("INSERT INTO ring_groups (desk, grp) VALUES (?, ?) "
+                            "ON CONFLICT DO NOTHING", [(d, group) for d in desks])
+            where.update(dict.fromkeys(desks, group))
+            copied.append(group)
+            continue
+        kept.append(f"group {group!r} not copied: {why}; the target's groups are kept")
+    return copied, kept

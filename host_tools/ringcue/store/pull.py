@@ -75,12 +75,18 @@ def parse_chunk(data: bytes):
         p = logfmt.parse_one(data, off, p)
         if p is None:
             raise ValueError(f"corrupt record at byte {off} of a verified chunk")
-        rtype, seq, boot, ticks, prev, payload, end, raw = p
-        out.append({"type": rtype, "seq": seq, "boot": boot, "ticks": ticks, "prev": prev,
-                    "raw": raw, "link": logfmt.link(raw),
-                    "fields": decode_payload(rtype, payload)})
-        off = end
+        out.append(as_record(p))
+        off = p[6]
     return out
+
+
+def as_record(p, link=None):
+    """A record as the store takes it (Store.add_chunk), from what
+    logfmt.parse_one returned for it (`link`: its link, if known already)."""
+    rtype, seq, boot, ticks, prev, payload, _, raw = p
+    return {"type": rtype, "seq": seq, "boot": boot, "ticks": ticks, "prev": prev,
+            "raw": raw, "link": link or logfmt.link(raw),
+            "fields": decode_payload(rtype, payload)}
 
 
 def pull(board: BoardClient, store: Store, progress=None, sync_clock=True) -> PullResult:
