@@ -176,17 +176,26 @@ class BoardClient:
 
     def wait_reply(self, rid: int, timeout: float = 2.0, what: str = "request",
                    blob: bool = False):
-        """The result of request `rid` (with blob=True: (result, blob))."""
+        """The result of request `rid` (with blob=True: (result, blob)).
+
+        An error reply without an id (`RS - err ...`: the board could not
+        read some line's id) is not taken as this request's: the board
+        answers every line it gets, in order, and the line may have been
+        another's (noise, a person typing, what a previous program left in
+        the board's line buffer), with this request's reply still to come.
+        Only if that reply never comes was it probably this request, mangled
+        on the way: then the board's words are the error (BoardError
+        bad_crc, which call() sends again), not a bare timeout."""
+        idless = None  # the last id-less error reply while waiting
         for ev in self.receive(time.monotonic() + timeout, timeout if blob else 0.0):
             if isinstance(ev, S.Reply) and ev.rid == rid:
                 return (ev.result, ev.blob) if blob else ev.result
             if isinstance(ev, S.ErrorReply):
-                if ev.rid is None:
-                    # the board could not read a request's id: ours was mangled on
-                    # the way (noise, a reboot mid-line), so say so now, not at timeout
-                    raise S.BoardError(proto.ERR_BAD_CRC, f"request garbled: {ev.msg}")
                 if ev.rid == rid:
                     raise ev.error()
+                if ev.rid is None:
+                    idless = ev
+                    self.noise.append(f"RS - err {ev.code} {ev.msg}")
                 continue
             if isinstance(ev, S.Garbled) and ev.rid == rid:  # its blob was damaged
                 raise S.RemoteProtocolError(proto.ERR_BAD_CRC, f"{what} data damaged in transit")
@@ -194,6 +203,8 @@ class BoardClient:
         want = self.session.blob_wanted
         if want:
             raise BoardTimeout(f"{what} data ({want} bytes missing)", self.session.partial)
+        if idless is not None:
+            raise S.BoardError(proto.ERR_BAD_CRC, f"request garbled: {idless.msg}")
         raise BoardTimeout(what, self.session.partial)
 
     def call(self, cmd: str, args: dict | None = None, timeout: float = 2.0, retries: int = 2):
