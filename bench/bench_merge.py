@@ -111,6 +111,8 @@ def main():
     ap.add_argument("--pg", action="store_true", help="also merge into PostgreSQL")
     ap.add_argument("--against", help="also time this copy of store/merge.py")
     a = ap.parse_args()
+    if a.pg and not os.environ.get("RINGCUE_TEST_PG"):
+        ap.error("--pg needs RINGCUE_TEST_PG (a superuser URL: bash .ci/pg-start prints one)")
     laptop = source(a.desks, a.calls)
     src = SQLiteStore(laptop, create=False, readonly=True)
     n = src.execute("SELECT count(*) FROM records").fetchone()[0]
