@@ -7,8 +7,14 @@
 #                                    committed.json, still read), and the calls
 #                                    committed up to it (boot reads one segment)
 #
-# * Sized from the flash: as many segments of 4 blocks as fit in the free
-#   space less _RESERVE (a second firmware build, config, littlefs' spare).
+# * Sized from the flash: as many segments of 4 blocks as fit in the flash
+#   free at boot, plus the log's own and any firmware build but the current
+#   one (`ringcue flash` deletes those before uploading when it needs the
+#   room), less a reserve: the current build's size (the next one goes there
+#   while this one stays) and _SPARE. So the log keeps its size across
+#   updates; should it shrink anyway (a bigger build), each new segment
+#   deletes at most one segment more than it adds: never many unpulled
+#   calls at once.
 # * Appends are batched in RAM and written by flush() (the app flushes within
 #   FLUSH_MS of the first pending record, or at once when BATCH are waiting):
 #   one open/append/close per batch keeps flash wear low. A record counts as
@@ -51,11 +57,11 @@ FLUSH_MS = const(2000)
 BATCH = const(8)
 _CHUNK = const(512)
 _MAXREC = const(276)  # the longest record: 17 + 255 + 4 bytes
-# Log size from the flash (FlashLog(seg_bytes=None)): segments of _SEG_BLOCKS
-# filesystem blocks, as many as fit in the free flash less _RESERVE (room for
-# a second firmware build while one is installed, config, littlefs' spare).
+# Log size from the flash (FlashLog(max_segs=None)): segments of _SEG_BLOCKS
+# filesystem blocks; see _room for the reserve.
 _SEG_BLOCKS = const(4)
-_RESERVE = const(212992)  # 52 blocks of 4 KB; a build takes 34-38 today
+_BUILD = const(40)  # blocks of a build when none is installed in /fw (mip)
+_SPARE = const(6)  # blocks beyond a build's size: config, littlefs' spare
 _STILL_MS = const(259200000)  # 3 days: a still-here record after this much silence
 # (No more module-level names here than needed: each one is interned on the
 # board, and the interned names sit near a 7 KB step of the heap.)
@@ -115,9 +121,42 @@ def _records(path, before=None):
                 return
 
 
+def _blocks(p, bs):
+    """littlefs blocks the folder p takes as statvfs counts them: 4 for a
+    folder (measured; it uses 2), whole blocks for a file."""
+    n = 4
+    for e in os.ilistdir(p):
+        if e[1] == 0x4000:
+            n += _blocks(p + "/" + e[0], bs)
+        else:  # (littlefs' ilistdir gives the size 4th; the stubs know 3 items)
+            n += (e[3] + bs - 1) // bs  # type: ignore[misc]
+    return n
+
+
+def _room(fw, bs):
+    """Blocks the log may take besides the free ones: the builds in fw but
+    the current one, less the reserve: the current build's size (room for
+    the next one) and _SPARE."""
+    n = -_SPARE
+    cur = 0
+    try:
+        with open(fw + "/current") as f:  # (closed: littlefs lists open files)
+            name = f.read().strip()
+        for e in os.ilistdir(fw):
+            if e[1] == 0x4000:
+                b = _blocks(fw + "/" + e[0], bs)
+                if e[0] == name:
+                    cur = b
+                else:
+                    n += b
+    except OSError:  # no build in fw (mip, tests)
+        pass
+    return n - (cur or _BUILD)
+
+
 class FlashLog:
     def __init__(self, boot=0, root="/log", seg_bytes=None, max_segs=None):
-        """max_segs None: sized from the flash (see _RESERVE)."""
+        """max_segs None: sized from the flash (see _room)."""
         self.root = root
         self.boot = boot
         self.pending = []
@@ -137,11 +176,18 @@ class FlashLog:
             pass
         self._mark = None  # the high-water mark's file: <seq>.<calls>, empty
         self._segs = []
+        st = os.statvfs(root)
+        bs = st[0]
+        # blocks free, then the log's own (littlefs counts a folder twice:
+        # a nearly full flash can report more used than it has)
+        room = st[3] if st[3] < st[2] else 0
         for e in os.ilistdir(root):
             n = e[0]
             try:  # <first seq, 8 digits>.seg, <seq, 8 digits>.<calls>
                 if n[8:] == ".seg":
                     self._segs.append(int(n[:8]))
+                    # (+16: littlefs' block pointers, 16 bytes in 4 blocks)
+                    room += (e[3] + 16 + bs - 1) // bs  # type: ignore[misc]
                 elif n[8] == "." and int(n[:8]) >= self.committed:
                     self.committed, self.calls = int(n[:8]), int(n[9:])
                     self._mark = root + "/" + n
@@ -149,10 +195,11 @@ class FlashLog:
                 pass
         self._segs.sort()
         if not max_segs:
-            st = os.statvfs(root)
-            # (littlefs keeps 16 bytes of block pointers in a 4-block file)
-            seg_bytes = _SEG_BLOCKS * st[0] - 16
-            max_segs = max(2, (st[3] - _RESERVE // st[0]) // _SEG_BLOCKS + len(self._segs))
+            seg_bytes = _SEG_BLOCKS * bs - 16
+            # a segment takes _SEG_BLOCKS and 1/16 block of /log's metadata
+            # (measured: 6 blocks more with 105 segments)
+            room = (room + _room(root[:root.rfind("/")] + "/fw", bs)) * 16 + len(self._segs)
+            max_segs = max(2, room // (16 * _SEG_BLOCKS + 1))
         self.seg_bytes = seg_bytes
         self.max_segs = max_segs
         self._cur = None  # the segment we append to
@@ -279,7 +326,11 @@ class FlashLog:
         self._cur = first
         self._cur_size = 0
         self._last = None  # a segment starts with a full record
-        while len(self._segs) > self.max_segs:
+        # the oldest goes; one more while the log is over its size: it
+        # shrinks by one segment per new one at most
+        for _ in range(2):
+            if len(self._segs) <= self.max_segs:
+                break
             old = self._segs.pop(0)
             try:
                 os.remove(self._path(old))

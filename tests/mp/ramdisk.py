@@ -1,23 +1,25 @@
 # A littlefs block device in RAM for the MicroPython tests (there is no flash
-# in the unix port): 512-byte blocks, filled like erased flash by default.
+# in the unix port): 512-byte blocks unless told, filled like erased flash by
+# default.
 import vfs
 
 
 class RAM:
-    def __init__(s, blocks=128, fill=0xFF):
+    def __init__(s, blocks=128, fill=0xFF, bs=512):
         s.n = blocks
-        s.d = bytearray(bytes((fill,)) * (512 * blocks))
+        s.bs = bs
+        s.d = bytearray(bytes((fill,)) * (bs * blocks))
 
     def readblocks(s, b, buf, off=0):
-        a = b * 512 + off
+        a = b * s.bs + off
         buf[:] = s.d[a:a + len(buf)]
 
     def writeblocks(s, b, buf, off=None):
-        a = b * 512 + (off or 0)
+        a = b * s.bs + (off or 0)
         s.d[a:a + len(buf)] = buf
 
     def ioctl(s, op, arg):
-        return {4: s.n, 5: 512}.get(op, 0)
+        return {4: s.n, 5: s.bs}.get(op, 0)
 
 
 def mount(dev, at="/m"):

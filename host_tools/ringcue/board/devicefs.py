@@ -211,6 +211,11 @@ class DeviceFS:
         or {path: sha256 found} when something does not match."""
         return self.eval_json(f"_rc_seal({root!r}, {digest!r}, {boot_sha!r})")
 
+    def drop_builds(self, keep: tuple[str, ...]) -> int:
+        """Delete every build in /fw but those in keep; returns the bytes
+        then free."""
+        return self.eval_json(f"_rc_drop({list(keep)!r})")
+
     def switch(self, cur: str, new: str):
         """/fw/previous = cur, /fw/current = new (one rename), old builds removed."""
         self.exec(f"_rc_switch({cur!r}, {new!r})")

@@ -182,6 +182,15 @@ def merged_config(current_text: str | None, changes: dict) -> dict:
     return cfg
 
 
+def room_needed(contents: list[bytes], folders: set[str], block: int) -> int:
+    """Bytes of flash that writing these files into these folders (of a
+    new build) takes on littlefs: whole blocks per file, 4 blocks per folder
+    (measured; the build's own folder included), and 2 blocks spare (the
+    manifest, littlefs' copy-on-write)."""
+    blocks = sum(-(-len(c) // block) for c in contents) + 4 * len(folders | {""}) + 2
+    return blocks * block
+
+
 def flash(port: str, board: str, config_changes: dict | None = None, progress=None,
           step=lambda msg: None, files: dict[str, bytes] | None = None) -> FlashResult:
     t0 = time.monotonic()
@@ -208,11 +217,17 @@ def flash(port: str, board: str, config_changes: dict | None = None, progress=No
             todo = [p for p in sorted(files) if have_new.get(p) != want[p]]
             upload = [p for p in todo if cur_tree.get(p) != want[p]]
             copy = [p for p in todo if p not in upload]
-            need = sum(len(files[p]) for p in upload) + len(boot) + 4 * 4096
-            if need > st["free"]:
+            need = room_needed([files[p] for p in todo] + ([] if main_ok else [boot]),
+                               {p.rpartition("/")[0] for p in todo}, st["block"])
+            free = st["free"]
+            if need > free:  # the builds but the current one go first (the log counts on it)
+                step("deleting the previous build to make room")
+                free = dev.drop_builds((cur, bid))
+            if need > free:
                 raise FlashFull(f"the board's flash is full: this firmware needs {need // 1024} KB "
-                                f"free, the board has {st['free'] // 1024} KB. Delete old files "
-                                f"(e.g. `mpremote connect {port} fs rm -r :/fw`) and flash again.")
+                                f"free, the board has {free // 1024} KB. Delete files you "
+                                f"added to it (`mpremote connect {port} fs ls :/` lists them; "
+                                "keep /fw and /log) and flash again.")
             total = sum(len(files[p]) for p in upload) + (0 if main_ok else len(boot))
             if progress:
                 progress(0, total)

@@ -128,7 +128,8 @@ def _rc_status(cfg):
     return {'current': c, 'digest': _rc_digest(r) if c and _rc_isdir(r) else None,
             'sealed': bool(c) and _rc_isfile(r + '/MANIFEST.json'),
             'main': _rc_hash('/main.py') if _rc_isfile('/main.py') else None,
-            'free': _rc_free(), 'config': _rc_read('/ringcue.json') if cfg else None}
+            'free': _rc_free(), 'block': os.statvfs('/')[0],
+            'config': _rc_read('/ringcue.json') if cfg else None}
 
 
 def _rc_seal(root, want, boot):
@@ -143,13 +144,22 @@ def _rc_seal(root, want, boot):
     return None
 
 
+def _rc_drop(keep):
+    # delete every build but those in keep (and /fw/previous if it named
+    # one): the call log counts their room as its own (FlashLog's _room)
+    for e in list(os.ilistdir('/fw')) if _rc_isdir('/fw') else ():
+        if e[1] == 0x4000 and e[0] not in keep:
+            _rc_rmtree('/fw/' + e[0])
+    if (_rc_read('/fw/previous') or '').strip() not in keep:
+        _rc_rmtree('/fw/previous')
+    return _rc_free()
+
+
 def _rc_switch(cur, new):
     if cur and cur != new:
         _rc_write('/fw/previous', cur)
     _rc_write('/fw/current', new)  # the switch: one rename
-    for e in list(os.ilistdir('/fw')):
-        if e[1] == 0x4000 and e[0] not in (cur, new):
-            _rc_rmtree('/fw/' + e[0])
+    _rc_drop((cur, new))
 
 
 def _rc_rd(n):
