@@ -1,0 +1,81 @@
+"""`ringcue flash` on a virtual board whose call log fills the flash: the
+log keeps its size across updates, and the flasher makes room by deleting
+the previous build (never the current one) before uploading."""
+
+import time
+
+import pytest
+
+from ringcue.board.devicefs import DeviceFS
+from ringcue.board.flash import build_firmware, flash
+from ringcue.sim.vboard import VirtualBoard
+
+# the firmware's own FlashLog, filled with answered calls and hang-ups until
+# it rotates (the firmware stopped: raw REPL)
+FILL = """
+import sys, struct
+sys.path.insert(0, '/fw/' + open('/fw/current').read().strip())
+from ringcue_fw.flashlog import FlashLog
+from ringcue_core import codes, logfmt
+L = FlashLog(1)
+t = [0]
+
+def fill(m):
+    f0 = L.first_seq()
+    for i in range(m):
+        t[0] += 600000
+        L.append(codes.REC_CALL, t[0] & 0x3FFFFFFF, logfmt.call_payload(2, 0x11, 5000, 'uk'))
+        L.append(codes.REC_HANGUP, (t[0] + 9000) & 0x3FFFFFFF,
+                 struct.pack('<II', L.last_call_seq, 9000))
+        if i % 16 == 15:
+            L.flush()
+            if L.first_seq() != f0:
+                break
+    L.flush()
+    return [L.max_segs, len(L._segs), L.first_seq() != f0]
+"""
+
+
+def fill_until_it_rotates(port):
+    """[max_segs, segments, segments after the first rotation] and the
+    builds in /fw."""
+    with DeviceFS(port) as dev:
+        dev.enter()
+        dev.exec(FILL)
+        at_boot = dev.eval_json("[L.max_segs, len(L._segs)]")
+        while True:
+            size, segs, rotated = dev.eval_json("fill(400)")
+            if rotated:
+                break
+        builds = dev.eval_json("sorted(n for n in os.listdir('/fw') if len(n) == 12)")
+        dev.soft_reset()
+    return at_boot, segs, size, builds
+
+
+@pytest.mark.micropython
+def test_the_log_keeps_its_size_across_two_updates(tmp_path):
+    vb = VirtualBoard(tmp_path, name="room", flash_kb=512).start()
+    try:
+        time.sleep(0.3)
+        first = flash(vb.port, "sim").build
+        assert vb.wait_ready()
+        (_, _), segs, size, builds = fill_until_it_rotates(vb.port)
+        assert segs == size >= 6 and builds == [first]
+        cur = first
+        for variant in ("u1/", "u2/"):
+            steps = []
+            new = flash(vb.port, "sim", files=build_firmware("sim", variant=variant),
+                        step=steps.append).build
+            assert vb.wait_ready()
+            (boot_size, boot_segs), segs, after, builds = fill_until_it_rotates(vb.port)
+            assert boot_segs == size  # nothing deleted at boot
+            assert boot_size >= size and after >= size  # before: 2 segments fewer
+            assert segs == after  # one out per new one
+            assert builds == sorted([cur, new])  # the previous build stays for rollback
+            # the first update had room to spare; the second took it from the
+            # build before the previous one, deleted before uploading
+            made_room = "deleting the previous build to make room" in steps
+            assert made_room == (variant == "u2/")
+            cur, size = new, after
+    finally:
+        vb.stop()
