@@ -43,6 +43,7 @@ bench: setup
 	$(BIN)/python bench/bench_jitter.py
 	$(BIN)/python bench/bench_board.py
 	$(BIN)/python bench/bench_log.py
+	$(BIN)/python bench/bench_recover.py
 	$(BIN)/python bench/bench_flash.py
 	$(BIN)/python bench/bench_soak.py
 	$(BIN)/python bench/bench_report.py

@@ -115,6 +115,8 @@ def _records(path, before=None):
                     cx = logfmt.contexts(ctx, seed, int(path[-12:-4]) - 1, buf[off:off + 13]) \
                         or [None]
                     yield None, None
+                    if ctx is None and cx[0]:
+                        continue  # no compact record was tried here yet: try this byte too
                 off += 1  # a record may start at any byte
             buf = buf[off:]
             if eof:

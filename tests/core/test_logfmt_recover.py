@@ -260,3 +260,30 @@ def test_a_lost_still_here_record_in_a_silence(tmp_path, at, expected):
     paths = write(tmp_path, log, [1, 3])
     damage(paths[1], 5, at)
     assert lost(log, read(paths)) == expected
+
+
+@pytest.mark.parametrize("seq, expected", [
+    (14, [14]),  # a segment's first record: nothing compact was tried at the next one yet
+    (5, [5]),  # a compact call: the next reads against the record before it
+    (4, [4]),  # a compact hang-up
+])
+def test_a_record_cut_out_loses_itself(tmp_path, seq, expected):
+    log, firsts = office()
+    paths = write(tmp_path, log, firsts)
+    p = paths[seq >= firsts[1]]
+    data = p.read_bytes()
+    a = where(data, seq)
+    b = logfmt.parse_one(data, a, logfmt.parse_one(log.recs[seq - 2], 0))[6]
+    p.write_bytes(data[:a] + data[b:])
+    assert lost(log, read(paths)) == expected
+
+
+def test_a_boot_record_cut_out_mid_segment_loses_the_record_after_it_too(tmp_path):
+    """A limit: the byte after it was already read against the record before
+    (64 full forms), so the retry starts a byte later."""
+    log, firsts = rebooted(5)
+    paths = write(tmp_path, log, firsts)
+    data = paths[1].read_bytes()
+    a = where(data, 14)
+    paths[1].write_bytes(data[:a] + data[a + len(log.recs[13]):])
+    assert lost(log, read(paths)) == [14, 15]

@@ -104,7 +104,7 @@ def test_every_change_cut_and_deletion_of_unpulled_records_is_reported(trials):
             lost_per_flip[len(lost)] += 1
             if lost != lost_with(t["at"][0]):
                 bad["a changed byte lost other records"].append(trial + (lost,))
-        if t["kind"] == "delete":  # the record after it too (the retry starts a byte on)
+        if t["kind"] == "delete":  # mid-segment, the record after it may go too
             seq = t["at"][0]
             if seq not in lost or not set(lost) <= {seq, *lost_with(seq + 1)}:
                 bad["a deleted record lost more than the one after it"].append(trial + (lost,))
