@@ -94,11 +94,13 @@ def _records(path, before=None):
                     eof = True
             off = 0
             while off < len(buf):
-                k = cx or (ctx,)
-                for c in k:
-                    r = logfmt.parse_one(buf, off, c, 64 // len(k))
-                    if r is not None:
-                        break
+                if cx is None:
+                    r = logfmt.parse_one(buf, off, ctx)
+                else:
+                    for c in cx:
+                        r = logfmt.parse_one(buf, off, c, 64 // len(cx))
+                        if r is not None:
+                            break
                 if r is not None:
                     cx = None
                     yield r, buf[off:r[6]]
