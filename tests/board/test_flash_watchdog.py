@@ -8,17 +8,21 @@ from pathlib import Path
 
 import pytest
 
+from ringcue.board.devicefs import PROBE, probe_call
 from ringcue.board.transport import onboard_source
-from ringcue.paths import micropython_exe
+from ringcue.paths import board_constants, micropython_exe
+from ringcue_core.codes import MAINTENANCE_MS
 from targets import TESTS_DIR
 
 FAKE = TESTS_DIR / "mp" / "fake_port"
 PICO = "Raspberry Pi Pico with RP2040"
+K = board_constants("pico")
+REG, ENABLE, WDT_MS = K["WDT_CTRL"], K["WDT_CTRL_ENABLE"], K["WDT_MS"]
 
-SCRIPT = onboard_source("rc_watchdog") + """
+SCRIPT = onboard_source("rc_watchdog") + f"""
 import json, machine, sys
-machine.MEM[0x40058000] = int(sys.argv[2])
-_rc_keep_wdt(sys.argv[1], int(sys.argv[3]))
+machine.MEM[{REG}] = int(sys.argv[2])
+_rc_keep_wdt(sys.argv[1], int(sys.argv[3]), {REG}, {ENABLE}, {WDT_MS})
 for t in machine.TIMERS:
     t.fire()
     t.fire()
@@ -26,7 +30,7 @@ print(json.dumps(machine.LOG))
 """
 
 
-def run(machine_name, ctrl, window_ms=600_000):
+def run(machine_name, ctrl, window_ms=MAINTENANCE_MS):
     proc = subprocess.run([micropython_exe(), "-c", SCRIPT, machine_name, str(ctrl),
                            str(window_ms)],
                           env={"MICROPYPATH": str(FAKE), "FAKE_PORT": "rp2"},
@@ -37,8 +41,8 @@ def run(machine_name, ctrl, window_ms=600_000):
 
 @pytest.mark.micropython
 def test_a_running_pico_watchdog_is_fed_while_the_flasher_works():
-    log = run(PICO, 0x40000000 | 0x7FFF)  # ENABLE set (other CTRL bits too)
-    assert log == [("mem32", 0x40058000), ("wdt", 8000), ("timer", -1, 1, 1000),
+    log = run(PICO, ENABLE | 0x7FFF)  # ENABLE set (other CTRL bits too)
+    assert log == [("mem32", REG), ("wdt", WDT_MS), ("timer", -1, 1, 1000),
                    ("feed",), ("feed",)]
 
 
@@ -46,8 +50,8 @@ def test_a_running_pico_watchdog_is_fed_while_the_flasher_works():
 def test_the_feeding_stops_after_its_window():
     """A flash abandoned halfway must not keep the Pico out of its firmware
     for ever: once the window is over the timer stops instead of feeding."""
-    log = run(PICO, 0x40000000, window_ms=0)
-    assert log == [("mem32", 0x40058000), ("wdt", 8000), ("timer", -1, 1, 1000),
+    log = run(PICO, ENABLE, window_ms=0)
+    assert log == [("mem32", REG), ("wdt", WDT_MS), ("timer", -1, 1, 1000),
                    ("timer_deinit", -1)]  # and the second period finds it stopped
 
 
@@ -60,7 +64,24 @@ def test_the_feeding_stops_after_its_window():
 ])
 def test_nothing_is_started_otherwise(machine_name, ctrl, reads):
     log = run(machine_name, ctrl)
-    assert log == ([("mem32", 0x40058000)] if reads else [])
+    assert log == ([("mem32", REG)] if reads else [])
+
+
+@pytest.mark.micropython
+def test_the_probe_passes_the_facts_from_their_one_home():
+    """The probe the flasher sends arms the feeder with the maintenance
+    window and the Pico's register as ringcue_core and boards/pico write
+    them (a recording stand-in replaces _rc_keep_wdt)."""
+    script = (onboard_source(*PROBE) + "import machine\n"
+              "def _rc_keep_wdt(*a):\n    machine.LOG.append(('keep',) + a[1:])\n"
+              + probe_call() + "print(json.dumps(machine.LOG))\n")
+    proc = subprocess.run([micropython_exe(), "-c", script],
+                          env={"MICROPYPATH": str(FAKE), "FAKE_PORT": "rp2"},
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    board, log = (json.loads(line) for line in proc.stdout.strip().splitlines()[-2:])
+    assert board["platform"] == "linux" and "mem_free" in board
+    assert log[0] == ["keep", MAINTENANCE_MS, REG, ENABLE, WDT_MS]
 
 
 GUARD = """

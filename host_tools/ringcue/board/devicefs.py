@@ -30,7 +30,11 @@ import zlib
 
 from mpremote.transport import TransportError, TransportExecError
 
+from ringcue_core.codes import MAINTENANCE_MS
+from ringcue_core.config import CONFIG_PATH
+
 from ..errors import UserError
+from ..paths import board_constants
 from .client import NotAnswering
 from .transport import BoardTransport, onboard_source
 
@@ -48,6 +52,15 @@ ESCAPED = (1, 2, 3, 4, 5)  # REPL control bytes (Ctrl-A..E), sent as ESC + (b ^ 
 # and the host-gone guard on the way; then the helpers every command calls.
 PROBE = ("rc_watchdog", "rc_guard", "rc_probe")
 HELPERS = ("rc_fs",)
+
+
+def probe_call() -> str:
+    """The call that runs the probe, with the facts it needs from their one
+    home each: how long to feed a running watchdog (the maintenance
+    window), and the RP2040's watchdog register (boards/pico/board.py)."""
+    k = board_constants("pico")
+    return (f"print(json.dumps(_rc_probe({MAINTENANCE_MS}, {k['WDT_CTRL']}, "
+            f"{k['WDT_CTRL_ENABLE']}, {k['WDT_MS']})))\n")
 
 
 def escape(data: bytes) -> bytes:
@@ -125,7 +138,8 @@ class DeviceFS:
         """Stop the running firmware and take the raw REPL (soft-reset there:
         a clean interpreter, without the firmware, has the most free RAM)."""
         self.take_raw(soft_reset)
-        self.board = json.loads(self.exec(onboard_source(*PROBE)).strip().splitlines()[-1])
+        self.board = json.loads(self.exec(onboard_source(*PROBE) + probe_call())
+                                .strip().splitlines()[-1])
         self.t.keepalive = "_rc_alive()\n"  # the probe armed the host-gone guard
         helpers = onboard_source(*HELPERS)
         if self.board.get("deflate"):  # half the bytes on the line
@@ -202,7 +216,7 @@ class DeviceFS:
     def status(self, with_config: bool = False) -> dict:
         """The installed build, the digest of its files, /main.py's hash, free
         flash (and /ringcue.json's text): one round trip."""
-        return self.eval_json(f"_rc_status({bool(with_config)})")
+        return self.eval_json(f"_rc_status({CONFIG_PATH if with_config else None!r})")
 
     def seal(self, root: str, digest: str, boot_sha: str | None = None):
         """Verify every file under root by sha256 on the board against

@@ -123,13 +123,14 @@ def _rc_free():
 
 
 def _rc_status(cfg):
+    # cfg: the configuration's path (ringcue_core.config.CONFIG_PATH), or None
     c = (_rc_read('/fw/current') or '').strip()
     r = '/fw/' + c
     return {'current': c, 'digest': _rc_digest(r) if c and _rc_isdir(r) else None,
             'sealed': bool(c) and _rc_isfile(r + '/MANIFEST.json'),
             'main': _rc_hash('/main.py') if _rc_isfile('/main.py') else None,
             'free': _rc_free(), 'block': os.statvfs('/')[0],
-            'config': _rc_read('/ringcue.json') if cfg else None}
+            'config': _rc_read(cfg) if cfg else None}
 
 
 def _rc_seal(root, want, boot):
