@@ -6,8 +6,10 @@ import time
 
 import pytest
 
+from ringcue.board.client import BoardClient
 from ringcue.board.devicefs import DeviceFS
 from ringcue.board.flash import build_firmware, flash
+from ringcue.errors import UserError
 from ringcue.sim.vboard import VirtualBoard
 
 # the firmware's own FlashLog, filled with answered calls and hang-ups until
@@ -77,5 +79,33 @@ def test_the_log_keeps_its_size_across_two_updates(tmp_path):
             made_room = "deleting the previous build to make room" in steps
             assert made_room == (variant == "u2/")
             cur, size = new, after
+    finally:
+        vb.stop()
+
+
+@pytest.mark.micropython
+def test_the_build_running_is_never_deleted_for_room(tmp_path):
+    """A current build that lost its manifest is not booted: the board runs
+    the previous one. Then the flasher deletes nothing to make room, and
+    refuses the update rather than leave the board with no whole build."""
+    vb = VirtualBoard(tmp_path, name="keep", flash_kb=512).start()
+    try:
+        time.sleep(0.3)
+        first = flash(vb.port, "sim").build
+        assert vb.wait_ready()
+        fill_until_it_rotates(vb.port)
+        second = flash(vb.port, "sim", files=build_firmware("sim", variant="k1/")).build
+        assert vb.wait_ready()
+        fill_until_it_rotates(vb.port)  # full again: no room for a third build
+        with DeviceFS(vb.port) as dev:
+            dev.enter()
+            dev.exec(f"os.remove('/fw/{second}/MANIFEST.json')")
+            dev.soft_reset()
+        assert vb.wait_ready()
+        with pytest.raises(UserError, match="flash is full"):
+            flash(vb.port, "sim", files=build_firmware("sim", variant="k2/"))
+        assert vb.wait_ready()
+        with BoardClient.open(vb.port) as b:
+            assert b.call("hello", timeout=5)["build"] == first  # still there, still running
     finally:
         vb.stop()

@@ -220,7 +220,9 @@ def flash(port: str, board: str, config_changes: dict | None = None, progress=No
             need = room_needed([files[p] for p in todo] + ([] if main_ok else [boot]),
                                {p.rpartition("/")[0] for p in todo}, st["block"])
             free = st["free"]
-            if need > free:  # the builds but the current one go first (the log counts on it)
+            # the builds but the current one go first (the log counts on it), if
+            # the current one is whole: else the board may be running the previous
+            if need > free and st["sealed"]:
                 step("deleting the previous build to make room")
                 free = dev.drop_builds((cur, bid))
             if need > free:

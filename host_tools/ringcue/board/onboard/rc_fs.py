@@ -146,13 +146,14 @@ def _rc_seal(root, want, boot):
 
 
 def _rc_drop(keep):
-    # delete every build but those in keep (and /fw/previous if it named
-    # one): the call log counts their room as its own (FlashLog's _room)
+    # delete every build but those in keep: the call log counts their room
+    # as its own (FlashLog's _room). /fw/previous first, if it names one: a
+    # cut midway never leaves it naming half a build
+    if (_rc_read('/fw/previous') or '').strip() not in keep:
+        _rc_rmtree('/fw/previous')
     for e in list(os.ilistdir('/fw')) if _rc_isdir('/fw') else ():
         if e[1] == 0x4000 and e[0] not in keep:
             _rc_rmtree('/fw/' + e[0])
-    if (_rc_read('/fw/previous') or '').strip() not in keep:
-        _rc_rmtree('/fw/previous')
     return _rc_free()
 
 
