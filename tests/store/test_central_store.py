@@ -23,7 +23,7 @@ import pytest
 from fakelog import FakeBoard, board_log
 from ringcue.report import figures
 from ringcue.sim import fleetgen
-from ringcue.store import open_store, schema
+from ringcue.store import open_store, schema, tallies
 from ringcue.store.merge import TamperedStore, merge
 from ringcue.store.pull import pull
 from ringcue.store.sqlite import SQLiteStore
@@ -192,6 +192,7 @@ def test_a_pull_killed_anywhere_loses_and_duplicates_nothing(any_store, tmp_path
         s = open_store(any_store)
         n = _counts(s, "fake0003")
         got = _calls(s)
+        assert tallies.differences(s) == 0  # the report's tallies rolled back with the calls
         s.close()
         # what is in is a prefix of the log, each record once (placed in time
         # by the end of a pull: the next one places what a killed one left)
@@ -205,6 +206,7 @@ def test_a_pull_killed_anywhere_loses_and_duplicates_nothing(any_store, tmp_path
     res = pull(FakeBoard(3, board_log(3, calls)), s)  # the next pull resumes
     assert res.new > 0 and not res.gaps and not res.chain_breaks
     assert _calls(s) == want  # every call exactly once, placed in time
+    assert tallies.differences(s) == 0
     s.close()
 
 
@@ -224,6 +226,7 @@ def test_two_processes_pull_into_one_postgresql_at_once(pg_url, tmp_path):
     assert s.execute("SELECT count(*) FROM issues").fetchone()[0] == 0
     for d in (10, 11, 12, 20, 21):
         assert _counts(s, f"fake{d:04d}") == len(board_log(d, calls))
+    assert tallies.differences(s) == 0  # board 12 from both: counted once
     s.close()
 
 

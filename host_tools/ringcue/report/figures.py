@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from ringcue_core import codes, logfmt
 
+from ..store import tallies
 from ..store.base import DESK_SQL as _DESK_SQL
 from ..store.records import decode_payload
 from .categories import CATEGORIES, IN_TIME, category_sql, classify
@@ -239,27 +240,45 @@ def _add_calendar(f: Figures, keys: Counter):
 def _offset_sql(db, zone, extra, args) -> str:
     """SQL for the zone's UTC offset (ms) at wall_ms, exact across the
     daylight-saving changes between the first and last call selected."""
-    lo, hi = db.execute(f"SELECT min(wall_ms), max(wall_ms) FROM calls WHERE 1=1{extra}",
-                        args).fetchone()
+    lo, hi = _wall_range(db, extra, args)
     if lo is None:
         return "0"
+    first, changes = _zone_changes(zone, lo, hi)
+    cases, cur = [], first
+    for at, off in changes:
+        cases.append(f"WHEN wall_ms < {at} THEN {cur}")
+        cur = off
+    return f"(CASE {' '.join(cases)} ELSE {cur} END)" if cases else str(cur)
 
+
+def _wall_range(db, extra, args) -> tuple:
+    """The first and last wall_ms of the calls selected (two lookups in the
+    index: SQLite scans every call for min() and max() together)."""
+    return db.execute(f"SELECT (SELECT min(wall_ms) FROM calls WHERE 1=1{extra}), "
+                      f"(SELECT max(wall_ms) FROM calls WHERE 1=1{extra})",
+                      [*args, *args]).fetchone()
+
+
+def _zone_changes(zone, lo: int, hi: int) -> tuple[int, list]:
+    """The zone's UTC offset (ms) at `lo`, and [(first ms of a new offset,
+    that offset)] up to `hi`: probed hourly, then bisected to the millisecond."""
     def off(ms):
         return int(dt.datetime.fromtimestamp(ms / 1000, zone).utcoffset().total_seconds()
                    * 1000)
 
-    cases, cur, t = [], off(lo), lo
-    while t < hi:  # hourly probe, then bisect to the exact millisecond
+    changes, cur, t = [], off(lo), lo
+    first = cur
+    while t < hi:
         nxt = min(t + 3_600_000, hi)
         if off(nxt) != cur:
             a, b = t, nxt
             while b - a > 1:
                 m = (a + b) // 2
                 a, b = (m, b) if off(m) == cur else (a, m)
-            cases.append(f"WHEN wall_ms < {b} THEN {cur}")
             cur = off(b)
+            changes.append((b, cur))
         t = nxt
-    return f"(CASE {' '.join(cases)} ELSE {cur} END)" if cases else str(cur)
+    return first, changes
 
 
 def _max(a, b):
@@ -328,7 +347,7 @@ def _where(desks, start, end, zone):
 
 
 def build(db, desks=(), start=None, end=None, tz: str | None = None,
-          target: float = 90.0, short_abandons: bool = True) -> Report:
+          target: float = 90.0, short_abandons: bool = True, tallied: bool = True) -> Report:
     """Compute the report from the store (a store.base.Store).
 
     desks: desk names or device ids to include (default: all). start/end:
@@ -336,69 +355,49 @@ def build(db, desks=(), start=None, end=None, tz: str | None = None,
     with no wall-clock time are left out when a date range is given (they
     cannot be placed in it) and counted in the data-quality block.
 
-    Speed: each device's calls are read once, as two integer keys a call,
-    counted by the store (store.count_keys: on SQLite in a linear C loop, on
-    PostgreSQL by the server), so memory holds only the distinct keys.
+    Speed: whole UTC months are read from the store's tallies (store/
+    tallies.py: thousands of rows for millions of calls), the days of a
+    date range outside them are recounted from the calls (_recount); see
+    _Tallies for when the tallies are not used. tallied=False recounts
+    every call: the oracle the tests hold the tallies to. A recount reads
+    each device's calls once, as two integer keys a call, counted by the
+    store (store.count_keys), so memory holds only the distinct keys.
     """
     zone = ZoneInfo(tz) if tz else _local_zone()
     tzname = tz or _local_zone_name()
     extra, args = _dates_sql(start, end, zone)
     figs: dict[str, Figures] = {}
-    cl = db.cleared_sql()  # who hung up first (NULL in an older store read as it is)
-    local_ms = f"(wall_ms + {_offset_sql(db, zone, extra, args)})"
-    ok_sql = (f"CASE WHEN ({_CAT_SQL}) IN ({', '.join(str(CATEGORIES.index(c)) for c in IN_TIME)})"
-              " THEN 1 ELSE 0 END")  # by ring 3
-    calendar_key = f"({local_ms} / 3600000) * 2 + ({ok_sql})"
-    if not short_abandons:  # left out of the calendar too
-        calendar_key = f"CASE WHEN ({_CAT_SQL}) != 3 THEN {calendar_key} END"
+    recount = _Recount(db, zone, extra, args, short_abandons)
+    plan = _Tallies.plan(db, zone, *day_bounds(start, end, zone)) if tallied else None
     some, some_args = "", []
     if desks:  # their calls by index (a superset: checked below)
         marks = ",".join("?" * len(desks))
-        some, some_args = f" WHERE desk IN ({marks}) OR device_id IN ({marks})", [*desks] * 2
-    for dev, desk in sorted(db.execute(  # (Python's order: the same on every store)
-            "SELECT DISTINCT device_id, COALESCE(desk, '') FROM calls" + some,
-            some_args).fetchall()):
+        some, some_args = f" WHERE (desk IN ({marks}) OR device_id IN ({marks}))", [*desks] * 2
+    pairs = ("SELECT DISTINCT device_id, COALESCE(desk, '') FROM calls" + some if plan is None
+             else "SELECT DISTINCT device_id, desk FROM tally_calls" + (
+                some + " AND" if some else " WHERE") + " n != 0")
+    chosen = {}  # (device id, desk name as logged) -> the Figures of its label
+    for dev, desk in sorted(db.execute(pairs, some_args).fetchall()):  # (the same on every store)
         label = desk or dev
         if desks and label not in desks and dev not in desks:
             continue
-        f = figs.get(label)
-        if f is None:
-            f = figs[label] = Figures()
-        sel = "FROM calls WHERE device_id=? AND COALESCE(desk, '')=?" + extra
-        sargs = [dev, desk] + args
-        # 1. per call, one row of two keys: its shape (category, ring bin,
-        # answer and alarm bins) and when (local hour since 1970, by ring 3
-        # or not), counted by the store so memory stays flat however many calls
-        answer_bin = _clamp(_TENTHS_SQL.format(col="answer_ms"), None, _NO_BIN_ANSWER - 1)
-        alarm_bin = _clamp(_TENTHS_SQL.format(col="alarm_ms"), None, _NO_BIN_ALARM - 1)
-        shape, when = db.count_keys(
-            [f"((({_CAT_SQL}) * 8 + {_clamp('rings', 1, 6)}) * {1 << _ANSWER_BITS} "
-             f"+ COALESCE({answer_bin}, {_NO_BIN_ANSWER})) * {1 << _ALARM_BITS} "
-             f"+ COALESCE({alarm_bin}, {_NO_BIN_ALARM})", calendar_key], sel, sargs)
-        _add_shape(f, shape)
-        _add_calendar(f, when)
-        # 3. the rest is plain aggregates over the device's key range (no sort)
-        ans_max, alarms, cleared, alarm_max, talk_n, talk_ms, known, desk_1st = db.execute(
-            f"SELECT max(CASE WHEN outcome='answered' THEN {_TENTHS_SQL.format(col='answer_ms')} "
-            f"* {ANSWER_BIN_MS} END), sum(alarm), "
-            "sum(CASE WHEN alarm=1 AND outcome='answered' THEN 1 ELSE 0 END), "
-            f"max({_TENTHS_SQL.format(col='alarm_ms')} * {ANSWER_BIN_MS}), count(talk_ms), "
-            "sum(talk_ms), "
-            f"sum(CASE WHEN outcome='answered' AND {cl} IN ('caller', 'desk') THEN 1 ELSE 0 END), "
-            f"sum(CASE WHEN outcome='answered' AND {cl}='desk' THEN 1 ELSE 0 END) {sel}",
-            sargs).fetchone()
-        f.answer_max_ms = _max(f.answer_max_ms, ans_max)
-        f.alarm_max_ms = _max(f.alarm_max_ms, alarm_max)
-        f.alarms += int(alarms or 0)  # (PostgreSQL sums as numeric)
-        f.alarms_cleared_by_answer += int(cleared or 0)
-        f.talk_calls += talk_n
-        f.talk_ms += int(talk_ms or 0)
-        f.clear_known += int(known or 0)
-        f.desk_first += int(desk_1st or 0)
-        # 4. the latest missed calls, for the list a manager calls back from
+        chosen[dev, desk] = figs.get(label) or figs.setdefault(label, Figures())
+    if plan is not None:
+        plan.add(db, chosen, some, some_args, short_abandons)
+    for (dev, desk), f in chosen.items():
+        sel = "FROM calls WHERE device_id=? AND COALESCE(desk, '')=?"
+        if plan is None:
+            recount.add(f, sel + extra, [dev, desk] + args)
+        else:
+            for a, b in plan.edges:  # the days of the range outside whole months
+                recount.add(f, sel + " AND wall_ms >= ? AND wall_ms < ?", [dev, desk, a, b])
+            if plan.cover and not plan.hours:  # the zone's hours are not the tallies'
+                w, a = plan.cover
+                recount.add(f, sel + w, [dev, desk, *a], shape=False)
+        # the latest missed calls, for the list a manager calls back from
         f.missed_recent += db.execute(
-            f"SELECT wall_ms, rings {sel} AND outcome='abandoned' ORDER BY seq DESC LIMIT ?",
-            sargs + [MISSED_LIST]).fetchall()
+            f"SELECT wall_ms, rings {sel}{extra} AND outcome='abandoned' ORDER BY seq DESC "
+            "LIMIT ?", [dev, desk, *args, MISSED_LIST]).fetchall()
     for f in figs.values():  # a desk with several boards: their newest first
         f.missed_recent.sort(key=lambda m: -1 if m[0] is None else m[0], reverse=True)
         del f.missed_recent[MISSED_LIST:]
@@ -407,7 +406,7 @@ def build(db, desks=(), start=None, end=None, tz: str | None = None,
         if f.daily:
             first = min(first or dt.date.max, min(f.daily))
             last = max(last or dt.date.min, max(f.daily))
-    quality = _quality(db, desks)
+    quality = _quality(db, desks, plan is not None)
     for d in quality:
         figs.setdefault(d, Figures())  # pulled, but no calls in range: still shown
     fleet = Figures()
@@ -421,8 +420,235 @@ def build(db, desks=(), start=None, end=None, tz: str | None = None,
                   last_day=last)
 
 
-def _quality(db, desks) -> dict[str, Quality]:
-    """The data-quality block per desk, over each device's whole log."""
+class _Recount:
+    """Figures counted from the calls themselves (every call, or the edges
+    of a date range the tallies do not hold)."""
+
+    def __init__(self, db, zone, extra, args, short_abandons):
+        self.db = db
+        local_ms = f"(wall_ms + {_offset_sql(db, zone, extra, args)})"
+        ok_sql = (f"CASE WHEN ({_CAT_SQL}) IN "
+                  f"({', '.join(str(CATEGORIES.index(c)) for c in IN_TIME)}) THEN 1 ELSE 0 END")
+        self.calendar = f"({local_ms} / 3600000) * 2 + ({ok_sql})"  # by ring 3 or not
+        if not short_abandons:  # left out of the calendar too
+            self.calendar = f"CASE WHEN ({_CAT_SQL}) != 3 THEN {self.calendar} END"
+        answer_bin = _clamp(_TENTHS_SQL.format(col="answer_ms"), None, _NO_BIN_ANSWER - 1)
+        alarm_bin = _clamp(_TENTHS_SQL.format(col="alarm_ms"), None, _NO_BIN_ALARM - 1)
+        self.shape = (f"((({_CAT_SQL}) * 8 + {_clamp('rings', 1, 6)}) * {1 << _ANSWER_BITS} "
+                      f"+ COALESCE({answer_bin}, {_NO_BIN_ANSWER})) * {1 << _ALARM_BITS} "
+                      f"+ COALESCE({alarm_bin}, {_NO_BIN_ALARM})")
+        cl = db.cleared_sql()  # who hung up first (NULL in an older store read as it is)
+        self.rest = (
+            f"SELECT max(CASE WHEN outcome='answered' THEN {_TENTHS_SQL.format(col='answer_ms')} "
+            f"* {ANSWER_BIN_MS} END), sum(alarm), "
+            "sum(CASE WHEN alarm=1 AND outcome='answered' THEN 1 ELSE 0 END), "
+            f"max({_TENTHS_SQL.format(col='alarm_ms')} * {ANSWER_BIN_MS}), count(talk_ms), "
+            "sum(talk_ms), "
+            f"sum(CASE WHEN outcome='answered' AND {cl} IN ('caller', 'desk') THEN 1 ELSE 0 END), "
+            f"sum(CASE WHEN outcome='answered' AND {cl}='desk' THEN 1 ELSE 0 END) ")
+
+    def add(self, f: Figures, sel: str, sargs: list, shape: bool = True):
+        """Count the calls of `sel` ('FROM calls WHERE ...') into f (shape
+        False: only the calendar)."""
+        db = self.db
+        if not shape:
+            _add_calendar(f, db.count_keys([self.calendar], sel, sargs)[0])
+            return
+        # per call, one row of two keys: its shape (category, ring bin, answer
+        # and alarm bins) and when (local hour since 1970, by ring 3 or not)
+        shape, when = db.count_keys([self.shape, self.calendar], sel, sargs)
+        _add_shape(f, shape)
+        _add_calendar(f, when)
+        # the rest is plain aggregates over the device's key range (no sort)
+        ans_max, alarms, cleared, alarm_max, talk_n, talk_ms, known, desk_1st = db.execute(
+            self.rest + sel, sargs).fetchone()
+        f.answer_max_ms = _max(f.answer_max_ms, ans_max)
+        f.alarm_max_ms = _max(f.alarm_max_ms, alarm_max)
+        f.alarms += int(alarms or 0)  # (PostgreSQL sums as numeric)
+        f.alarms_cleared_by_answer += int(cleared or 0)
+        f.talk_calls += talk_n
+        f.talk_ms += int(talk_ms or 0)
+        f.clear_known += int(known or 0)
+        f.desk_first += int(desk_1st or 0)
+
+
+def _sum(col: str) -> str:
+    """sum(col) of counts, in 64-bit integers on both stores (PostgreSQL sums
+    BIGINTs as numeric, several times slower: a count fits in 32 bits)."""
+    return f"sum(CAST({col} AS INTEGER))"
+
+
+@dataclass
+class _Tallies:
+    """The part of a report read from the store's tallies (store/tallies.py),
+    giving the same figures as a recount of those calls:
+
+    - shapes, answer and alarm times: the whole UTC months inside the date
+      range (all months, and the calls with no time, without a range); the
+      days of the range outside them are recounted from the calls (edges);
+    - the calendar (heatmap, days): the same months' UTC hours, each placed
+      in the zone's local hour. That is exact when the zone's offsets and
+      their changes in that span fall on whole hours (quarter-hours: the
+      hour's quarters are tallied apart, for zones such as Asia/Kathmandu,
+      Asia/Kolkata, America/St_Johns, Australia/Lord_Howe). A zone with
+      any other offset (a historical local mean time) is recounted.
+
+    Not used (plan() gives None: every call recounted): a store without
+    tallies (older, read as it is), or read-only over calls placed by
+    insane syncs (SQLite hides their times; the tallies count them), or
+    holding a wall-clock time before 1970-01-03 or after 9999.
+    """
+
+    months: tuple | None  # [first, last) month read, last None: no end
+    hours: tuple | None  # [first, last) UTC hour read, (and quarters or not), None: recount
+    edges: list  # [(lo, hi)] ms recounted from the calls
+    cover: tuple | None  # (' AND wall_ms ...', args): the calls the months hold
+    changes: tuple = ((), (0,))  # the zone's offset changes: (at ms, ...), (offsets, ...)
+
+    @classmethod
+    def plan(cls, db, zone, lo, hi) -> "_Tallies | None":
+        if not db.has_tallies():
+            return None
+        wlo, whi = _wall_range(db, "", [])
+        if wlo is not None and (wlo < 2 * 86_400_000 or whi >= tallies.MAX_WALL_MS):
+            return None
+        a = b = None  # [a, b): the whole months inside [lo, hi)
+        if lo is not None:
+            m = tallies.month_of(lo)
+            a = lo if tallies.month_start(m) == lo else tallies.month_start(m + 1)
+        if hi is not None:
+            b = tallies.month_start(tallies.month_of(hi))
+        if lo is hi is None:
+            months, edges = (-1, None), []  # and the calls with no time
+        elif a is not None and b is not None and a >= b:
+            return cls(None, None, [(lo, hi)], None)
+        else:
+            months = (0 if a is None else tallies.month_of(a),
+                      None if b is None else tallies.month_of(b))
+            edges = ([(lo, a)] if lo is not None and lo < a else []) + \
+                ([(b, hi)] if hi is not None and b < hi else [])
+        cover = ("".join(f" AND wall_ms {op} ?" for op, v in ((">=", a), ("<", b)) if v is not None),
+                 [v for v in (a, b) if v is not None])
+        plan = cls(months, None, edges, cover)
+        if wlo is None:  # no call has a time: nothing in the calendar
+            plan.hours = (None, None, False)
+            return plan
+        first, changes = _zone_changes(zone, max(wlo, a or wlo), min(whi, (b or whi + 1) - 1))
+        offs = (first, *(o for _, o in changes))
+        ats = tuple(t for t, _ in changes)
+        plan.changes = (ats, offs)
+        for step, quarters in ((tallies.HOUR_MS, False), (tallies.QUARTER_MS, True)):
+            if all(v % step == 0 for v in offs + ats):
+                plan.hours = (None if a is None else a // tallies.HOUR_MS,
+                              None if b is None else b // tallies.HOUR_MS, quarters)
+                break
+        return plan
+
+    def add(self, db, chosen: dict, some: str, some_args: list, short_abandons: bool):
+        """Add the tallied calls of each (device, desk) in `chosen` to its
+        Figures: one query a table for them all (`some`: a WHERE clause
+        narrowing them down by index, as build() made it)."""
+        if self.months is None:
+            return
+        w, a = (some + " AND" if some else " WHERE") + " n != 0 AND month >= ?", \
+            [*some_args, self.months[0]]
+        if self.months[1] is not None:
+            w += " AND month < ?"
+            a.append(self.months[1])
+        answered = ("early", "on_time", "late")
+        for dev, desk, cat, rbin, known, alarm, cleared, n, talk_n, talk_ms in db.execute(
+                f"SELECT device_id, desk, cat, rbin, known, alarm, cleared, {_sum('n')}, "
+                f"{_sum('talk_n')}, CAST(sum(talk_ms) AS BIGINT) FROM tally_calls"
+                f"{w} GROUP BY 1, 2, 3, 4, 5, 6, 7", a):
+            f = chosen.get((dev, desk))
+            if f is None:
+                continue
+            name = CATEGORIES[cat]
+            f.counts[name] += n
+            f.alarms += alarm * n
+            f.talk_calls += talk_n
+            f.talk_ms += talk_ms
+            if name in answered:
+                if rbin:  # (0: a call stored without its rings)
+                    f.rings[rbin] += n
+                if alarm == 1:
+                    f.alarms_cleared_by_answer += n
+                if cleared:  # 1 caller, 2 desk
+                    f.clear_known += n
+                    f.desk_first += n if cleared == 2 else 0
+        for table, top in (("tally_answers", _NO_BIN_ANSWER - 1),
+                           ("tally_alarms", _NO_BIN_ALARM - 1)):
+            most = {}
+            for dev, desk, tenths, n in db.execute(
+                    f"SELECT device_id, desk, tenths, {_sum('n')} FROM {table}{w} "
+                    "GROUP BY 1, 2, 3", a):
+                f = chosen.get((dev, desk))
+                if f is None:
+                    continue
+                hist = f.answer_hist if table == "tally_answers" else f.alarm_hist
+                b = min(tenths, top)
+                hist[b] = hist.get(b, 0) + n
+                most[id(f)] = f, max(tenths, most.get(id(f), (f, tenths))[1])
+            for f, tenths in most.values():
+                if table == "tally_answers":
+                    f.answer_max_ms = _max(f.answer_max_ms, tenths * ANSWER_BIN_MS)
+                else:
+                    f.alarm_max_ms = _max(f.alarm_max_ms, tenths * ANSWER_BIN_MS)
+        if self.hours:
+            self._calendar(db, chosen, some, some_args, short_abandons)
+
+    def _calendar(self, db, chosen, some, some_args, short_abandons):
+        """The hours' counts placed in local days and hours by the store:
+        its rows are UTC hours (or their quarters, t), each moved by the
+        zone's offset in force then (in the same unit)."""
+        first, last, quarters = self.hours
+        w, a = (some + " AND" if some else " WHERE") + " n != 0", list(some_args)
+        if first is not None:
+            w += " AND hour >= ?"
+            a.append(first)
+        if last is not None:
+            w += " AND hour < ?"
+            a.append(last)
+        unit = tallies.QUARTER_MS if quarters else tallies.HOUR_MS
+        if quarters:  # the hour's quarters as rows: the fourth is the rest
+            rows = " UNION ALL ".join(
+                f"SELECT device_id, desk, hour * 4 + {q} AS t, {n} AS n, {ok} AS ok, {sh} AS sh "
+                f"FROM tally_hours{w}" for q, (n, ok, sh) in enumerate((
+                    *((f"n{q}", f"ok{q}", f"short{q}") for q in range(3)),
+                    [f"{c} - {c}0 - {c}1 - {c}2" for c in ("n", "ok", "short")])))
+            a = a * 4
+        else:
+            rows = f"SELECT device_id, desk, hour AS t, n, ok, short AS sh FROM tally_hours{w}"
+        ats, offs = self.changes
+        off = str(offs[-1] // unit)
+        if ats:
+            off = "CASE " + "".join(f"WHEN t < {at // unit} THEN {o // unit} "
+                                    for at, o in zip(ats, offs)) + f"ELSE {off} END"
+        offered = "n" if short_abandons else "n - sh"  # short abandons left out
+        local = (f"SELECT device_id, desk, (t + {off}) / {tallies.HOUR_MS // unit} AS lh, "
+                 f"{offered} AS n, ok FROM ({rows}) AS r")
+        day = "lh / 24"
+        for dev, desk, d, n, ok in db.execute(
+                f"SELECT device_id, desk, {day}, {_sum('n')}, {_sum('ok')} FROM ({local}) AS l "
+                "GROUP BY 1, 2, 3", a):
+            f = chosen.get((dev, desk))
+            if f is not None and n:
+                cur = f.daily.setdefault(_EPOCH + dt.timedelta(days=d), [0, 0])
+                cur[0] += int(n)
+                cur[1] += int(ok)
+        wd = f"({day} + 3) - (({day} + 3) / 7) * 7"  # 1970-01-01 was a Thursday
+        for dev, desk, d, h, n, ok in db.execute(
+                f"SELECT device_id, desk, {wd}, lh - {day} * 24, {_sum('n')}, {_sum('ok')} FROM "
+                f"({local}) AS l GROUP BY 1, 2, 3, 4", a):
+            f = chosen.get((dev, desk))
+            if f is not None:
+                f.heat_calls[d][h] += int(n)
+                f.heat_ok[d][h] += int(ok)
+
+
+def _quality(db, desks, tallied=False) -> dict[str, Quality]:
+    """The data-quality block per desk, over each device's whole log
+    (tallied: the calls' part read from the tallies)."""
     label = {}
     out: dict[str, Quality] = {}
     for dev, desk, fw, last_pull in db.execute(
@@ -444,9 +670,9 @@ def _quality(db, desks) -> dict[str, Quality]:
             q.gap_records += _gap_size(detail)
         else:
             q.chain_breaks += n
-    for dev, rtype, raw in db.execute(
-            "SELECT device_id, type, raw FROM records WHERE type IN (?, ?)",
-            (codes.REC_BOOT, codes.REC_FAULT)).fetchall():
+    for dev, rtype, raw in db.execute(  # (literals: the store's index records_boot_fault)
+            f"SELECT device_id, type, raw FROM records WHERE type IN ({codes.REC_BOOT}, "
+            f"{codes.REC_FAULT})").fetchall():
         if dev not in label:
             continue
         q = out[label[dev]]
@@ -460,10 +686,12 @@ def _quality(db, desks) -> dict[str, Quality]:
     for q in out.values():
         q.restarts = max(0, q.restarts - len(q.devices))  # each device's first boot
     some = f" WHERE device_id IN ({','.join('?' * len(label))})" if desks and label else ""
-    for dev, unsynced, known in db.execute(
-            "SELECT device_id, sum(CASE WHEN wall_ms IS NULL THEN 1 ELSE 0 END), "
-            "sum(CASE WHEN outcome != 'unknown' THEN 1 ELSE 0 END) FROM calls" + some +
-            " GROUP BY 1", list(label) if some else ()).fetchall():
+    calls = ("SELECT device_id, sum(CASE WHEN month = -1 THEN n ELSE 0 END), "
+             "sum(CASE WHEN known = 1 THEN n ELSE 0 END) FROM tally_calls" if tallied else
+             "SELECT device_id, sum(CASE WHEN wall_ms IS NULL THEN 1 ELSE 0 END), "
+             "sum(CASE WHEN outcome != 'unknown' THEN 1 ELSE 0 END) FROM calls")
+    for dev, unsynced, known in db.execute(calls + some + " GROUP BY 1",
+                                           list(label) if some else ()).fetchall():
         if dev in label:
             q = out[label[dev]]
             q.unsynced += int(unsynced)

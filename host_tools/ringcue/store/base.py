@@ -27,7 +27,7 @@ from ringcue_core import codes, logfmt
 from ringcue_core.ticks import TICKS_PERIOD, tdiff
 
 from ..errors import UsageError, UserError
-from . import schema
+from . import schema, tallies
 
 
 # A call's desk: the desk name its board had when it logged the call, else
@@ -143,6 +143,8 @@ class Store:
                             self._add_column(*add.groups())
                         else:
                             self.execute(self._ddl(sql))
+            if had < schema.TALLIES:
+                self._start_tallies(count=had > 0)
             self.execute("INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
                          "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
                          (str(schema.VERSION),))
@@ -150,6 +152,34 @@ class Store:
 
     def _lock_schema(self):
         """Two first pulls into one server must not both create the tables."""
+
+    def _lock_device(self, device_id):
+        """One writer per board at a time (on a server: two laptops pulling the
+        same board wait for each other instead of deadlocking on its tallies)."""
+
+    # -- tallies (tallies.py) ---------------------------------------------------
+    month_sql = ""  # the backend's expression for a call's month (tallies.py)
+
+    def _tally_triggers(self) -> list[str]:
+        """The backend's triggers that keep the tallies with every write to calls."""
+        raise NotImplementedError
+
+    def _start_tallies(self, count: bool):
+        """Inside migrate(): count the calls the store has into the (new,
+        empty) tallies, then add the triggers that keep them from now on."""
+        if count:
+            for sql in tallies.delta_sql("calls", 1, self.month_sql):
+                self.execute(sql)
+            for table in tallies.TABLES:  # the server's planner learns their sizes now
+                self.execute(f"ANALYZE {table}")
+        for sql in self._tally_triggers():
+            self.execute(sql)
+
+    def has_tallies(self) -> bool:
+        """Whether the report may read the tallies: a store of their version,
+        read as it is (SQLite read-only over insane syncs hides calls' times
+        the tallies still count: the report then recounts)."""
+        return self.schema_version() >= schema.TALLIES
 
     def _add_column(self, table, column, decl):
         raise NotImplementedError
@@ -175,6 +205,7 @@ class Store:
         resumes exactly where the last chunk ended). The resume point only
         moves forward: another laptop may have pulled further meanwhile."""
         with self.transaction():
+            self._lock_device(device_id)
             self.executemany(
                 "INSERT INTO records VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
                 [(device_id, r["seq"], r["type"], r["boot"], r["ticks"], r["prev"], r["link"],
@@ -231,6 +262,7 @@ class Store:
         self.forget_insane_syncs()
         left = 0
         with self.transaction():
+            self._lock_device(device_id)
             boots = [b for (b,) in self.execute(
                 "SELECT DISTINCT boot FROM calls WHERE device_id=? AND wall_ms IS NULL "
                 "ORDER BY boot", (device_id,)).fetchall()]

@@ -19,7 +19,7 @@ from collections import Counter
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import UsageError, UserError
-from . import schema
+from . import schema, tallies
 from .base import Store as BaseStore
 
 SCHEMES = ("postgresql://", "postgres://")
@@ -69,6 +69,12 @@ class PostgresStore(BaseStore):
 
     kind = "postgresql"
     collate = ' COLLATE "C"'  # SQLite's order, whatever the database's locale
+    month_sql = (  # tallies.py: UTC months since 1970-01, -1 unplaced, -2 out of range
+        f"CASE WHEN wall_ms IS NULL THEN -1 WHEN wall_ms < 0 OR wall_ms >= "
+        f"{tallies.MAX_WALL_MS} THEN -2 ELSE "
+        "(EXTRACT(YEAR FROM to_timestamp(wall_ms / 1000) AT TIME ZONE 'UTC')::integer - 1970) "
+        "* 12 + EXTRACT(MONTH FROM to_timestamp(wall_ms / 1000) AT TIME ZONE 'UTC')::integer "
+        "- 1 END")
 
     def __init__(self, url: str, create: bool = True, readonly: bool = False):
         self.url = url
@@ -161,6 +167,29 @@ class PostgresStore(BaseStore):
 
     def _lock_schema(self):
         self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_ID,))
+
+    def _lock_device(self, device_id):
+        self.conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                          (_LOCK_ID, device_id))
+
+    def _tally_triggers(self):
+        """Statement triggers over transition tables: each statement that
+        writes calls takes the old rows out of the tallies and puts the new
+        ones in, set at a time (a COPY of 50,000 calls: one GROUP BY)."""
+        out = []
+        for event, parts in (("INSERT", (("new_rows", 1),)), ("DELETE", (("old_rows", -1),)),
+                             ("UPDATE", (("old_rows", -1), ("new_rows", 1)))):
+            name = f"ringcue_tally_{event.lower()}"
+            sqls = " ".join(f"{sql};" for rows, sign in parts
+                            for sql in tallies.delta_sql(rows, sign, self.month_sql))
+            refs = " ".join(f"{'OLD' if rows == 'old_rows' else 'NEW'} TABLE AS {rows}"
+                            for rows, _ in parts)
+            out += [f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
+                    f"$$ BEGIN {sqls} RETURN NULL; END $$",
+                    f"DROP TRIGGER IF EXISTS {name} ON calls",
+                    f"CREATE TRIGGER {name} AFTER {event} ON calls REFERENCING {refs} "
+                    f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()"]
+        return out
 
     def _add_column(self, table, column, decl):
         self.conn.execute(schema.to_postgres(

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from . import tallies
+
 MIGRATIONS: list[tuple[int, list[str]]] = [
     (1, [
         """CREATE TABLE IF NOT EXISTS devices (
@@ -47,7 +49,17 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
     (4, [  # a report of some desks finds their calls without reading every call
         "CREATE INDEX IF NOT EXISTS calls_desk ON calls (desk)",
     ]),
+    (5, [  # the report at millions of calls: tallies kept by triggers (tallies.py; the
+        # backend adds the triggers and counts the calls a store has, base.migrate), a
+        # desk's calls in a time range by index (the edges of a report's dates), and
+        # boots and faults by index (the data-quality block)
+        *tallies.DDL,
+        "CREATE INDEX IF NOT EXISTS calls_device_wall ON calls (device_id, wall_ms)",
+        "CREATE INDEX IF NOT EXISTS records_boot_fault ON records (device_id) "
+        "WHERE type IN (1, 6)",
+    ]),
 ]
+TALLIES = 5  # the version that has them
 VERSION = MIGRATIONS[-1][0]  # what this ringcue writes
 META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 TABLES = {"devices", "records", "calls", "time_syncs", "issues"}  # a ringcue store has these

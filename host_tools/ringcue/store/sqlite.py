@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from ..errors import UsageError, UserError
+from . import tallies
 from .base import PLACE_MARGIN_MS, Store as BaseStore
 
 _CHUNK = 50_000  # rows fetched at a time
@@ -31,6 +32,12 @@ class SQLiteStore(BaseStore):
 
     kind = "sqlite"
     errors = (sqlite3.DatabaseError,)
+    hiding = False  # read-only, over calls placed by insane syncs (_hide_insane_syncs)
+    month_sql = (  # tallies.py: UTC months since 1970-01, -1 unplaced, -2 out of range
+        f"CASE WHEN wall_ms IS NULL THEN -1 WHEN wall_ms < 0 OR wall_ms >= "
+        f"{tallies.MAX_WALL_MS} THEN -2 ELSE "
+        "(CAST(strftime('%Y', wall_ms / 1000, 'unixepoch') AS INTEGER) - 1970) * 12 + "
+        "CAST(strftime('%m', wall_ms / 1000, 'unixepoch') AS INTEGER) - 1 END")
 
     def __init__(self, path: str | Path | None = None, create: bool = True,
                  readonly: bool = False):
@@ -118,6 +125,27 @@ class SQLiteStore(BaseStore):
         if column not in cols:
             self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
 
+    def _tally_triggers(self):
+        """Row triggers (SQLite has no others): each call written takes its
+        old row out of the tallies and puts its new one in."""
+        def row(which):
+            return f"(SELECT {', '.join(f'{which}.{c} AS {c}' for c in tallies.CALL_COLUMNS)})"
+
+        def body(*parts):
+            return "BEGIN " + " ".join(f"{sql};" for which, sign in parts
+                                       for sql in tallies.delta_sql(row(which), sign,
+                                                                    self.month_sql)) + " END"
+        cols = ", ".join(c for c in tallies.CALL_COLUMNS)
+        return [f"CREATE TRIGGER IF NOT EXISTS tally_insert AFTER INSERT ON calls "
+                f"{body(('NEW', 1))}",
+                f"CREATE TRIGGER IF NOT EXISTS tally_delete AFTER DELETE ON calls "
+                f"{body(('OLD', -1))}",
+                f"CREATE TRIGGER IF NOT EXISTS tally_update AFTER UPDATE OF {cols} ON calls "
+                f"{body(('OLD', -1), ('NEW', 1))}"]
+
+    def has_tallies(self):
+        return not self.hiding and super().has_tallies()
+
     def _migrate_readonly(self):
         """Reading leaves an older store as it is (the next pull upgrades
         it): its tables serve every read. One exception from before store
@@ -168,6 +196,7 @@ class SQLiteStore(BaseStore):
                             if c == "clock" else c for c in cols)
             self.db.execute("PRAGMA query_only=OFF")  # a temporary view: the file is untouched
             self.db.execute(f"CREATE TEMP VIEW calls AS SELECT {sel} FROM main.calls")
+            self.hiding = True
             self.db.execute("PRAGMA query_only=ON")
 
 
