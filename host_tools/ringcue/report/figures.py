@@ -373,17 +373,18 @@ def build(db, desks=(), start=None, end=None, tz: str | None = None,
     if desks:  # their calls by index (a superset: checked below)
         marks = ",".join("?" * len(desks))
         some, some_args = f" WHERE (desk IN ({marks}) OR device_id IN ({marks}))", [*desks] * 2
-    pairs = ("SELECT DISTINCT device_id, COALESCE(desk, '') FROM calls" + some if plan is None
-             else "SELECT DISTINCT device_id, desk FROM tally_calls" + (
-                some + " AND" if some else " WHERE") + " n != 0")
+    pairs = ("SELECT DISTINCT device_id, COALESCE(desk, '') FROM calls" + some if desks or
+             plan is None else "SELECT DISTINCT device_id, desk FROM tally_calls WHERE n != 0")
     chosen = {}  # (device id, desk name as logged) -> the Figures of its label
     for dev, desk in sorted(db.execute(pairs, some_args).fetchall()):  # (the same on every store)
         label = desk or dev
         if desks and label not in desks and dev not in desks:
             continue
         chosen[dev, desk] = figs.get(label) or figs.setdefault(label, Figures())
-    if plan is not None:
-        plan.add(db, chosen, some, some_args, short_abandons)
+    if plan is not None and chosen:  # (some desks: their boards' rows by index)
+        devs = sorted({dev for dev, _ in chosen})
+        plan.add(db, chosen, f" WHERE device_id IN ({','.join('?' * len(devs))})" if desks
+                 else "", devs if desks else [], short_abandons)
     for (dev, desk), f in chosen.items():
         sel = "FROM calls WHERE device_id=? AND COALESCE(desk, '')=?"
         if plan is None:
@@ -556,10 +557,11 @@ class _Tallies:
             w += " AND month < ?"
             a.append(self.months[1])
         answered = ("early", "on_time", "late")
+        # (fetchall: psycopg reads the rows in C, not one by one)
         for dev, desk, cat, rbin, known, alarm, cleared, n, talk_n, talk_ms in db.execute(
                 f"SELECT device_id, desk, cat, rbin, known, alarm, cleared, {_sum('n')}, "
                 f"{_sum('talk_n')}, CAST(sum(talk_ms) AS BIGINT) FROM tally_calls"
-                f"{w} GROUP BY 1, 2, 3, 4, 5, 6, 7", a):
+                f"{w} GROUP BY 1, 2, 3, 4, 5, 6, 7", a).fetchall():
             f = chosen.get((dev, desk))
             if f is None:
                 continue
@@ -581,7 +583,7 @@ class _Tallies:
             most = {}
             for dev, desk, tenths, n in db.execute(
                     f"SELECT device_id, desk, tenths, {_sum('n')} FROM {table}{w} "
-                    "GROUP BY 1, 2, 3", a):
+                    "GROUP BY 1, 2, 3", a).fetchall():
                 f = chosen.get((dev, desk))
                 if f is None:
                     continue
@@ -630,7 +632,7 @@ class _Tallies:
         day = "lh / 24"
         for dev, desk, d, n, ok in db.execute(
                 f"SELECT device_id, desk, {day}, {_sum('n')}, {_sum('ok')} FROM ({local}) AS l "
-                "GROUP BY 1, 2, 3", a):
+                "GROUP BY 1, 2, 3", a).fetchall():
             f = chosen.get((dev, desk))
             if f is not None and n:
                 cur = f.daily.setdefault(_EPOCH + dt.timedelta(days=d), [0, 0])
@@ -639,7 +641,7 @@ class _Tallies:
         wd = f"({day} + 3) - (({day} + 3) / 7) * 7"  # 1970-01-01 was a Thursday
         for dev, desk, d, h, n, ok in db.execute(
                 f"SELECT device_id, desk, {wd}, lh - {day} * 24, {_sum('n')}, {_sum('ok')} FROM "
-                f"({local}) AS l GROUP BY 1, 2, 3, 4", a):
+                f"({local}) AS l GROUP BY 1, 2, 3, 4", a).fetchall():
             f = chosen.get((dev, desk))
             if f is not None:
                 f.heat_calls[d][h] += int(n)

@@ -50,11 +50,13 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         "CREATE INDEX IF NOT EXISTS calls_desk ON calls (desk)",
     ]),
     (5, [  # the report at millions of calls: tallies kept by triggers (tallies.py; the
-        # backend adds the triggers and counts the calls a store has, base.migrate), a
-        # desk's calls in a time range by index (the edges of a report's dates), and
-        # boots and faults by index (the data-quality block)
+        # backend adds the triggers and counts the calls a store has, base.migrate), and
+        # by index: a desk's calls in a time range (the edges of a report's dates), its
+        # latest missed calls, boots and faults (the data-quality block)
         *tallies.DDL,
         "CREATE INDEX IF NOT EXISTS calls_device_wall ON calls (device_id, wall_ms)",
+        "CREATE INDEX IF NOT EXISTS calls_missed ON calls (device_id, seq) "
+        "WHERE outcome = 'abandoned'",
         "CREATE INDEX IF NOT EXISTS records_boot_fault ON records (device_id) "
         "WHERE type IN (1, 6)",
     ]),
