@@ -220,6 +220,8 @@ def main():
     ap.add_argument("--small", type=int, default=1_000_000)
     ap.add_argument("--cost-calls", type=int, default=200_000, help="fleetgen's, for its rate")
     ap.add_argument("--year", type=int, default=36_500, help="calls in the pulled log")
+    ap.add_argument("--costs-only", action="store_true", help="only what the tallies cost "
+                    "a write")
     a = ap.parse_args()
     admin, _ = server()
     cases = [("whole fleet, a year", ()),
@@ -238,7 +240,7 @@ def main():
     for c in ("store", "calls", "size before MB", "size after MB", "upgrade s"):
         sizes.add_column(c, justify="left" if c == "store" else "right")
     results = {}
-    for calls in (a.small, a.calls):
+    for calls in () if a.costs_only else (a.small, a.calls):
         locs = {"SQLite": sqlite_store(calls), "PostgreSQL": pg_store(admin, calls)}
         results[calls] = {}
         for kind, (loc, _) in locs.items():
@@ -268,7 +270,7 @@ def main():
         results.setdefault("write costs", {})[f"{kind} {what}"] = (round(with_, 1),
                                                                    round(without, 1))
     con = Console(width=140)
-    for table in (t, sizes, costs):
+    for table in (costs,) if a.costs_only else (t, sizes, costs):
         con.print(table)
     for calls, r in list(results.items()):
         if calls == "write costs":
@@ -279,6 +281,8 @@ def main():
             for kind in ("SQLite", "PostgreSQL") for how in ("recount", "tallies"))
         print(f"{calls:,} calls: the reports of both stores, recounted and tallied, "
               f"identical: {r['identical figures']}")
+    if a.costs_only:
+        return
     (CACHE / "results.json").write_text(json.dumps({str(k): v for k, v in results.items()},
                                                    indent=1))
 

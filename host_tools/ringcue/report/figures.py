@@ -1,13 +1,16 @@
 """The managers' report: is every desk answering by the 3rd ring?
 
-All figures come from one read of each board's calls (see build()), so a
-report over a million calls holds only aggregates in Python: memory does not
-grow with the number of calls. The renderers (terminal, HTML, XLSX) read a
-`Report`; the per-call exports stream raw_rows().
+All figures come from the store's tallies (counts kept by the store with
+every write: store/tallies.py) and, where those cannot give them exactly,
+from one read of each board's calls (see build()), so a report over
+millions of calls holds only aggregates in Python: memory does not grow with
+the number of calls. The renderers (terminal, HTML, XLSX) read a `Report`;
+the per-call exports stream raw_rows().
 
-Why one module of ~550 lines: the figures, the one SQL pass that fills them
-and the per-call rows share the bin layouts and rounding (tenths of a second,
-the packed keys), which must agree to the digit with a recount.
+Why one module of ~770 lines: the figures, the tallies' reader, the recount
+that is their oracle and the per-call rows share the bin layouts and
+rounding (tenths of a second, the packed keys), which must agree to the
+digit.
 
 How a call is counted (the rule is printed in every report):
 
@@ -528,8 +531,8 @@ class _Tallies:
                       None if b is None else tallies.month_of(b))
             edges = ([(lo, a)] if lo is not None and lo < a else []) + \
                 ([(b, hi)] if hi is not None and b < hi else [])
-        cover = ("".join(f" AND wall_ms {op} ?" for op, v in ((">=", a), ("<", b)) if v is not None),
-                 [v for v in (a, b) if v is not None])
+        bounds = [(op, v) for op, v in ((">=", a), ("<", b)) if v is not None]
+        cover = ("".join(f" AND wall_ms {op} ?" for op, _ in bounds), [v for _, v in bounds])
         plan = cls(months, None, edges, cover)
         if wlo is None:  # no call has a time: nothing in the calendar
             plan.hours = (None, None, False)

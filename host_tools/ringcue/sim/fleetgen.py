@@ -8,7 +8,8 @@ caller's clear, and each of those hangs up first on its own share of its
 answered calls (5-45 %); on the others who cleared first is unknown.
 
 The rows are what `ringcue logs pull` would store for such calls; they are
-not produced by the firmware (the end-to-end tests do that)."""
+not produced by the firmware (the end-to-end tests do that). The store's
+triggers count them into its report tallies as they are inserted."""
 
 from __future__ import annotations
 

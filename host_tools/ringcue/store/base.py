@@ -226,14 +226,19 @@ class Store:
                 "INSERT INTO calls(device_id, seq, desk, boot, ticks, rings, outcome, "
                 "answer_ms, cue, alarm, profile, alarm_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
                 "ON CONFLICT DO NOTHING", calls)
-            self.executemany("UPDATE calls SET talk_ms=?, cleared=? WHERE device_id=? AND seq=?",
-                             talks)
+            self.update_calls((("talk_ms", "INTEGER"), ("cleared", "TEXT")), talks)
             self.executemany("INSERT INTO time_syncs VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
                              syncs)
             self.executemany("INSERT INTO issues VALUES (?,?,?,?) ON CONFLICT DO NOTHING",
                              [(device_id, seq, kind, detail) for seq, kind, detail in issues])
             self.execute("UPDATE devices SET last_seq=?, last_link=? WHERE device_id=? AND "
                          "last_seq <= ?", (last_seq, last_link, device_id, last_seq))
+
+    def update_calls(self, columns, rows) -> None:
+        """Set `columns` ((name, type), ...) of the calls keyed by each row's
+        last two values (device_id, seq)."""
+        sets = ", ".join(f"{c}=?" for c, _ in columns)
+        self.executemany(f"UPDATE calls SET {sets} WHERE device_id=? AND seq=?", rows)
 
     def forget_insane_syncs(self):
         """A store filled before boards refused them may hold time syncs out of
@@ -283,10 +288,10 @@ class Store:
                     else:
                         placed.append((wall, device_id, seq))
                 left += len(unsynced)
-                self.executemany("UPDATE calls SET clock='unsynced' WHERE device_id=? AND "
-                                 "seq=?", unsynced)
-                self.executemany("UPDATE calls SET wall_ms=?, clock='synced' WHERE "
-                                 "device_id=? AND seq=?", placed)
+                self.update_calls((("clock", "TEXT"),),
+                                  [("unsynced", *key) for key in unsynced])
+                self.update_calls((("wall_ms", "INTEGER"), ("clock", "TEXT")),
+                                  [(wall, "synced", *key) for wall, *key in placed])
         return left
 
     # -- reading ------------------------------------------------------------
