@@ -268,6 +268,9 @@ def test_merge_checks_again_and_is_idempotent(any_store, tmp_path):
     assert res.boards == 2 and res.new == res.records - len(board_log(1, 20))
     assert _calls(dst) == _calls(src)
     assert merge(src, dst).new == 0 and _calls(dst) == _calls(src)
+    assert tallies.differences(dst) == 0  # the merge's writes kept the report's tallies
+    assert _figures(figures.build(dst, tz="UTC")) == _figures(
+        figures.build(dst, tz="UTC", tallied=False))
     src.close()
     dst.close()
 
