@@ -11,7 +11,10 @@ Board layout:
 A build's name is the hash of its files, so an unchanged firmware is
 recognised at once. Files already on the board are copied on the board, new
 ones are uploaded to `.part` files and renamed; every file is verified by
-hash; only then is /fw/current switched, with one rename.
+hash; only then is /fw/current switched, with one rename. When the flash is
+short for the new build (a full call log leaves room for one: the log counts
+the other builds as its own), the builds but the current one are deleted
+first, if the current one is whole.
 """
 
 from __future__ import annotations
