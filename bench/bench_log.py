@@ -211,6 +211,18 @@ def updated(vb, variant):
     return fill_year(vb.port, 0, until_full=True)
 
 
+def capacity(folder, kb):
+    """A fresh board of kb KiB of flash, its log filled with answered calls
+    and their hang-ups (nothing else) to the first rotation, then updated
+    twice. Returns (figures, [after update 1, after update 2])."""
+    vb = flashed_board(folder, folder.name, flash_kb=kb)
+    try:
+        full = fill_year(vb.port, 0, until_full=True)
+        return full, [updated(vb, v) for v in ("update-1/", "update-2/")]
+    finally:
+        vb.stop()
+
+
 def flashed_board(folder, name, **kw):
     """A new virtual board in `folder` (made if missing) with the firmware
     flashed and running."""
@@ -258,13 +270,9 @@ def main():
         vb.stop()
         vb, t_boot_full = boot_seconds(pico, "year", flash_kb=PICO_KB, baud=BAUD)
         yres, t_year = timed_pull(vb, tmp / "year.db")
-        pico_full = fill_year(vb.port, 0, until_full=True)
-        pico_upd = [updated(vb, v) for v in ("update-1/", "update-2/")]
         vb.stop()
-        vb = flashed_board(tmp / "c3", "c3", flash_kb=ESP32C3_KB)
-        c3_full = fill_year(vb.port, 0, until_full=True)
-        c3_upd = [updated(vb, v) for v in ("update-1/", "update-2/")]
-        vb.stop()
+        pico_full, pico_upd = capacity(tmp / "pico-cap", PICO_KB)
+        c3_full, c3_upd = capacity(tmp / "c3", ESP32C3_KB)
         pboot = pico_boot(tmp)
     cp_rate = cp_bytes / t_cp
     t = Table(title=f"Log pull at {BAUD} baud (virtual board throttled like a UART bridge)")
