@@ -9,8 +9,8 @@
 #
 # * Sized from the flash: as many segments of 4 blocks as fit in the flash
 #   free at boot, plus the log's own and any firmware build but the current
-#   one (`ringcue flash` deletes those before uploading when it needs the
-#   room), less a reserve: the current build's size (the next one goes there
+#   one, up to the current one's size (`ringcue flash` deletes those before
+#   uploading when it needs the room), less a reserve: the current build's size (the next one goes there
 #   while this one stays) and _SPARE. So the log keeps its size across
 #   updates; should it shrink anyway (a bigger build), each new segment
 #   deletes at most one segment more than it adds: never many unpulled
@@ -139,9 +139,11 @@ def _blocks(p, bs):
 
 def _room(fw, bs):
     """Blocks the log may take besides the free ones: the builds in fw but
-    the current one, less the reserve: the current build's size (room for
-    the next one) and _SPARE."""
-    n = -_SPARE
+    the current one, up to the current one's size (only the flasher frees
+    them: after a downgrade a bigger previous build would size the log past
+    the flash), less the reserve: the current build's size (room for the
+    next one) and _SPARE."""
+    n = 0
     cur = 0
     try:
         with open(fw + "/current") as f:  # (closed: littlefs lists open files)
@@ -155,7 +157,7 @@ def _room(fw, bs):
                     n += b
     except OSError:  # no build in fw (mip, tests)
         pass
-    return n - (cur or _BUILD)
+    return min(n, cur) - (cur or _BUILD) - _SPARE
 
 
 class FlashLog:

@@ -2,13 +2,15 @@
 log keeps its size across updates, and the flasher makes room by deleting
 the previous build (never the current one) before uploading."""
 
+import re
 import time
 
 import pytest
 
 from ringcue.board.client import BoardClient
-from ringcue.board.devicefs import DeviceFS
+from ringcue.board.devicefs import DeviceFS, FlashFull
 from ringcue.board.flash import build_firmware, flash
+from ringcue.board.transport import onboard_source
 from ringcue.errors import UserError
 from ringcue.sim.vboard import VirtualBoard
 
@@ -109,3 +111,81 @@ def test_the_build_running_is_never_deleted_for_room(tmp_path):
             assert b.call("hello", timeout=5)["build"] == first  # still there, still running
     finally:
         vb.stop()
+
+
+def fw_state(port):
+    """/fw's listing and what current and previous name."""
+    with DeviceFS(port) as dev:
+        dev.enter()
+        r = dev.eval_json("[sorted(os.listdir('/fw')), _rc_read('/fw/current'), "
+                          "_rc_read('/fw/previous')]")
+        dev.soft_reset()
+    return r
+
+
+@pytest.mark.micropython
+def test_a_bigger_build_that_cannot_fit_is_refused_with_nothing_deleted(tmp_path):
+    """A full log, two builds on the board, and a release 40 KB bigger:
+    even without the previous build it does not fit. It is refused before
+    anything is deleted (before: the previous build was deleted first, then
+    the update refused anyway, the rollback gone), and the error says the
+    call log holds the room."""
+    vb = VirtualBoard(tmp_path, name="big", flash_kb=512).start()
+    try:
+        time.sleep(0.3)
+        flash(vb.port, "sim")
+        assert vb.wait_ready()
+        fill_until_it_rotates(vb.port)
+        second = flash(vb.port, "sim", files=build_firmware("sim", variant="b1/")).build
+        assert vb.wait_ready()
+        fill_until_it_rotates(vb.port)
+        before = fw_state(vb.port)
+        assert len(before[0]) == 4  # two builds, current, previous
+        files = build_firmware("sim", variant="b2/")
+        files["ringcue_fw/extra.bin"] = bytes(range(256)) * 160  # 40 KB more
+        steps = []
+        with pytest.raises(FlashFull, match=r"call log holds the rest\. Nothing was changed.*"
+                                            r"ringcue logs pull.* \d+ oldest segment"):
+            flash(vb.port, "sim", files=files, step=steps.append)
+        assert "deleting the previous build to make room" not in steps
+        assert vb.wait_ready()
+        assert fw_state(vb.port) == before  # the rollback build is still there
+        with BoardClient.open(vb.port) as b:
+            assert b.call("hello", timeout=5)["build"] == second
+        # the way out the error names: the log's oldest segments, as few as it takes
+        segs = log_segments(vb.port)
+        steps = []
+        third = flash(vb.port, "sim", files=files, step=steps.append, make_room=True).build
+        k = int(re.search(r"the call log's (\d+) oldest", str(steps)).group(1))
+        assert 1 <= k <= 3 and "deleting the previous build to make room" in steps
+        assert f"records {int(segs[0][:8])}..{int(segs[k][:8]) - 1}" in str(steps)
+        assert vb.wait_ready()
+        assert log_segments(vb.port)[0] == segs[k]  # only those
+        fw, cur, prev = fw_state(vb.port)
+        assert (cur, prev) == (third, second) and len(fw) == 4  # rollback kept
+        with BoardClient.open(vb.port) as b:
+            assert b.call("hello", timeout=5)["build"] == third
+    finally:
+        vb.stop()
+
+
+def log_segments(port):
+    with DeviceFS(port) as dev:
+        dev.enter()
+        r = [n for n, _ in dev.log_segments()]
+        dev.soft_reset()
+    return r
+
+
+def test_a_free_count_littlefs_wrapped_is_no_free_flash():
+    """A nearly full littlefs can count more blocks used than it has:
+    statvfs's free blocks then wrap to ~4.29e9. The flasher's helper takes
+    that as none free (as FlashLog does); before, it saw 17 TB free, never
+    deleted the previous build for room, and the upload failed midway."""
+    ns: dict = {}
+    exec(onboard_source("rc_fs"), ns)  # the on-board helpers, as sent (CPython runs them)
+    stat = [(4096, 4096, 352, 4294967287, 4294967287, 0, 0, 0, 0, 255)]
+    ns["os"] = type("os", (), {"statvfs": staticmethod(lambda p: stat[0])})
+    assert ns["_rc_free"]() == 0
+    stat[0] = (4096, 4096, 352, 11, 11, 0, 0, 0, 0, 255)
+    assert ns["_rc_free"]() == 11 * 4096

@@ -126,6 +126,8 @@ ROWS += [
         "plain", 2, r"cue_ring"),
     Row("flash-unknown-board", ("flash", "--board", "vax", "--port", "{missing}"), "plain", 2,
         r"unknown board"),
+    Row("flash-make-room-no-board", ("flash", "--make-room"), "plain", 1,
+        r"no board found.*(plug one in|--port)"),
     Row("report-no-store-yet", ("report",), "plain", 1, r"no call logs yet.*ringcue logs pull"),
     Row("report-db-missing", ("report", "--db", "{missing}/s.db"), "plain", 2, r"no such store"),
     Row("report-db-folder", ("report", "--db", "{missing_parent}"), "plain", 2,

@@ -92,6 +92,25 @@ def whole():
 
 
 res = {}
+if __import__("sys").argv[2:] == ["downgrade"]:
+    # a big build, the log filled, then a much smaller one (a downgrade):
+    # the bigger previous build stays, and only the flasher would delete it
+    install("A", 45, "")
+    boot()
+    fill(lambda n: L.first_seq() > 1)
+    install("B", 10, "A")
+    res["max_segs"] = boot()
+    try:
+        fill(lambda n: n >= L.max_segs and L.first_seq() > 1)
+        f0 = L.first_seq()
+        fill(lambda n: L.first_seq() > f0)  # and on: it rotates
+        res["error"] = None
+    except OSError as e:  # before the fix: ENOSPC on every flush, calls lost
+        res["error"] = repr(e)
+    res["free"], res["total"] = free(), os.statvfs("/")[2]
+    res["fw"] = sorted(os.listdir("/fw"))
+    print(json.dumps(res))
+    raise SystemExit
 install("A", 10, "")
 res["A"] = m = boot()
 fill(lambda n: L.first_seq() > 1)  # full: it rotated
@@ -107,6 +126,6 @@ for name, nfiles, cur, other in (("B", 10, "A", 0), ("C", 10, "B", 0), ("D", 14,
     steps.append({"build": name, "dropped_old": dropped, "max_segs": boot(),
                   "segs_at_boot": segs, "fw": sorted(os.listdir("/fw")),
                   "rotations": fill(lambda n: n <= L.max_segs and L.first_seq() > 1),
-                  "free": free(), "whole": whole()})
+                  "free": free(), "total": os.statvfs("/")[2], "whole": whole()})
 res["steps"] = steps
 print(json.dumps(res))

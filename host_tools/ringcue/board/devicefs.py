@@ -230,6 +230,14 @@ class DeviceFS:
         then free."""
         return self.eval_json(f"_rc_drop({list(keep)!r})")
 
+    def log_segments(self) -> list[tuple[str, int]]:
+        """The call log's segment files in /log, oldest first: (name, bytes)."""
+        return [tuple(x) for x in self.eval_json("_rc_segs()")]
+
+    def remove(self, paths: list[str]) -> int:
+        """Delete these files; returns the bytes then free."""
+        return self.eval_json(f"_rc_rm({paths!r})")
+
     def switch(self, cur: str, new: str):
         """/fw/previous = cur, /fw/current = new (one rename), old builds removed."""
         self.exec(f"_rc_switch({cur!r}, {new!r})")

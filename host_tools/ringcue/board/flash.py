@@ -194,8 +194,51 @@ def room_needed(contents: list[bytes], folders: set[str], block: int) -> int:
     return blocks * block
 
 
+def log_trim(segs: list[tuple[str, int]], short: int, block: int) -> list[str] | None:
+    """The oldest segments of the call log (`segs`: (name, bytes), oldest
+    first) whose deletion frees `short` bytes, as few as that takes, never
+    the newest one (a segment takes its bytes + 16 in whole blocks, as
+    FlashLog counts it); None if they cannot."""
+    out: list[str] = []
+    freed = 0
+    for name, size in segs[:-1]:
+        if freed >= short:
+            break
+        out.append(name)
+        freed += -(-(size + 16) // block) * block
+    return out if freed >= short else None
+
+
+def _records(segs: list[tuple[str, int]], trim: list[str]) -> str:
+    """The record numbers in the oldest len(trim) segments (a segment's name
+    is its first record's number)."""
+    return f"records {int(trim[0][:8])}..{int(segs[len(trim)][0][:8]) - 1}"
+
+
+def _full_message(need: int, free: int, spare: int, segs: list, trim: list[str] | None,
+                  port: str) -> str:
+    """Why a build does not fit, in one line, and the way out: the call log
+    holds the flash (it is sized to leave room for one build of the current
+    one's size)."""
+    prev = f" and {spare // 1024} KB in the previous build" if spare else ""
+    head = (f"the board's flash is full: this firmware needs {need // 1024} KB free, the "
+            f"board has {free // 1024} KB{prev}")
+    if trim is None:
+        return (f"{head}, even without its call log. Nothing was changed. Delete files you "
+                f"added to it (`mpremote connect {port} fs ls :/` lists them; keep /fw and "
+                "/log) and flash again.")
+    return (f"{head}; the call log holds the rest. Nothing was changed. Pull the log first "
+            f"(`ringcue logs pull`), then `ringcue flash --make-room` deletes its "
+            f"{len(trim)} oldest segment(s) ({_records(segs, trim)}) to make room.")
+
+
 def flash(port: str, board: str, config_changes: dict | None = None, progress=None,
-          step=lambda msg: None, files: dict[str, bytes] | None = None) -> FlashResult:
+          step=lambda msg: None, files: dict[str, bytes] | None = None,
+          make_room: bool = False) -> FlashResult:
+    """Install the firmware (`files`, else the board's build). When the
+    new build does not fit even without the previous one, it is refused
+    with nothing changed; with make_room the call log's oldest segments
+    (as few as it takes) are deleted for it first."""
     t0 = time.monotonic()
     step("compiling firmware with mpy-cross")
     files = files or build_firmware(board)
@@ -224,15 +267,25 @@ def flash(port: str, board: str, config_changes: dict | None = None, progress=No
                                {p.rpartition("/")[0] for p in todo}, st["block"])
             free = st["free"]
             # the builds but the current one go first (the log counts on it), if
-            # the current one is whole: else the board may be running the previous
+            # the current one is whole: else the board may be running the previous.
+            # Whether that makes room is decided before anything is deleted.
+            spare = sum(n for b, n in st["builds"].items() if b not in (cur, bid)) \
+                if st["sealed"] else 0
+            if need > free + spare:
+                segs = dev.log_segments()
+                trim = log_trim(segs, need - free - spare, st["block"])
+                if trim is None or not make_room:
+                    raise FlashFull(_full_message(need, free, spare, segs, trim, port))
+                step(f"deleting the call log's {len(trim)} oldest segment(s) to make room: "
+                     f"{_records(segs, trim)}")
+                free = dev.remove([f"/log/{n}" for n in trim])
             if need > free and st["sealed"]:
                 step("deleting the previous build to make room")
                 free = dev.drop_builds((cur, bid))
-            if need > free:
-                raise FlashFull(f"the board's flash is full: this firmware needs {need // 1024} KB "
-                                f"free, the board has {free // 1024} KB. Delete files you "
-                                f"added to it (`mpremote connect {port} fs ls :/` lists them; "
-                                "keep /fw and /log) and flash again.")
+            if need > free:  # littlefs freed less than counted
+                raise FlashFull(f"the board's flash is full: this firmware needs {need // 1024} "
+                                f"KB free, the board has {free // 1024} KB after making room; "
+                                "`ringcue flash --make-room` deletes more of the call log.")
             total = sum(len(files[p]) for p in upload) + (0 if main_ok else len(boot))
             if progress:
                 progress(0, total)

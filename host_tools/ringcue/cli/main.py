@@ -129,18 +129,26 @@ def ports():
               help="Board type: pico, esp32c3 or sim (auto: from what the board reports).")
 @click.option("--desk", help="Desk name to store in the board's configuration.")
 @click.option("--profile", help="Ring profile to configure (see `ringcue replay --help`).")
-def flash(port, board, desk, profile):
+@click.option("--make-room", is_flag=True,
+              help="If the new firmware does not fit beside a full call log, delete the log's "
+                   "oldest segments, as few as it needs (their calls are gone from the board: "
+                   "run `ringcue logs pull` first). Without it such an update is refused and "
+                   "nothing changes.")
+def flash(port, board, desk, profile, make_room):
     """Install (or update) the ringcue firmware on a board over USB.
 
     Compiles the firmware with mpy-cross, uploads only what changed, verifies
     every file by hash on the board, switches to the new build with one
     atomic rename (a pulled cable leaves the old or the new firmware whole),
     writes the configuration, restarts the board and checks that it answers.
+    The previous build stays for rollback while there is room; the call log
+    leaves room for a build about the size of the installed one.
 
     \b
     Example:
       ringcue flash                              # the only board attached
       ringcue flash --port /dev/ttyACM0 --desk "Front desk" --profile uk
+      ringcue logs pull && ringcue flash --make-room   # a bigger release, full log
     """
     import time as _time
 
@@ -166,7 +174,7 @@ def flash(port, board, desk, profile):
             prog.update(task, total=total, advance=n, visible=True)
 
         res = do_flash(port, board, changes, progress=progress,
-                       step=lambda m: console.print(f"· {m}"))
+                       step=lambda m: console.print(f"· {m}"), make_room=make_room)
     hello = confirm(port, res.build)
     if res.up_to_date:
         console.print(f"[green]up to date[/]: build {res.build} already installed, nothing copied")

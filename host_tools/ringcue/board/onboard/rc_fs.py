@@ -81,7 +81,10 @@ def _rc_rmtree(p):
         except OSError:
             pass
         return
-    for e in os.ilistdir(p):
+    # the manifest first: a build cut midway through deleting is never
+    # taken for a whole one
+    _rc_rmtree(p + '/MANIFEST.json')
+    for e in list(os.ilistdir(p)):
         _rc_rmtree(p + '/' + e[0])
     os.rmdir(p)
 
@@ -118,8 +121,47 @@ def _rc_write(p, s):
 
 
 def _rc_free():
+    # a nearly full littlefs can count more blocks used than it has (its
+    # free count then wraps): none are free, as FlashLog takes it
     s = os.statvfs('/')
-    return s[0] * s[3]
+    return s[0] * s[3] if s[3] < s[2] else 0
+
+
+def _rc_blocks(p, bs):
+    # blocks deleting a folder frees at least: 2 a folder, whole blocks a
+    # file (a sim build: 32 counted, statvfs shows 36 freed; FlashLog's
+    # _blocks counts 38). Too few only refuses an update that would have
+    # fitted; too many would delete the previous build, then refuse.
+    n = 2
+    for e in list(os.ilistdir(p)):
+        if e[1] == 0x4000:
+            n += _rc_blocks(p + '/' + e[0], bs)
+        else:
+            n += (os.stat(p + '/' + e[0])[6] + bs - 1) // bs
+    return n
+
+
+def _rc_builds(bs):
+    # {build: bytes} for every build in /fw: what deleting it frees
+    out = {}
+    for e in list(os.ilistdir('/fw')) if _rc_isdir('/fw') else ():
+        if e[1] == 0x4000:
+            out[e[0]] = bs * _rc_blocks('/fw/' + e[0], bs)
+    return out
+
+
+def _rc_segs():
+    # the call log's segments, oldest first: [name, bytes]
+    if not _rc_isdir('/log'):
+        return []
+    return sorted([e[0], os.stat('/log/' + e[0])[6]] for e in os.ilistdir('/log')
+                  if e[0].endswith('.seg'))
+
+
+def _rc_rm(paths):
+    for p in paths:
+        os.remove(p)
+    return _rc_free()
 
 
 def _rc_status(cfg):
@@ -130,6 +172,7 @@ def _rc_status(cfg):
             'sealed': bool(c) and _rc_isfile(r + '/MANIFEST.json'),
             'main': _rc_hash('/main.py') if _rc_isfile('/main.py') else None,
             'free': _rc_free(), 'block': os.statvfs('/')[0],
+            'builds': _rc_builds(os.statvfs('/')[0]),
             'config': _rc_read(cfg) if cfg else None}
 
 
