@@ -14,7 +14,9 @@ ones are uploaded to `.part` files and renamed; every file is verified by
 hash; only then is /fw/current switched, with one rename. When the flash is
 short for the new build (a full call log leaves room for one: the log counts
 the other builds as its own), the builds but the current one are deleted
-first, if the current one is whole.
+first, if the current one is whole; if that cannot make room, nothing is
+deleted and the update is refused (`make_room`: the call log's oldest
+segments go instead, as few as it takes).
 """
 
 from __future__ import annotations
