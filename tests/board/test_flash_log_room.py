@@ -9,7 +9,7 @@ import pytest
 
 from ringcue.board.client import BoardClient
 from ringcue.board.devicefs import DeviceFS, FlashFull
-from ringcue.board.flash import build_firmware, flash
+from ringcue.board.flash import build_firmware, flash, log_trim
 from ringcue.board.transport import onboard_source
 from ringcue.errors import UserError
 from ringcue.sim.vboard import VirtualBoard
@@ -189,3 +189,12 @@ def test_a_free_count_littlefs_wrapped_is_no_free_flash():
     assert ns["_rc_free"]() == 0
     stat[0] = (4096, 4096, 352, 11, 11, 0, 0, 0, 0, 255)
     assert ns["_rc_free"]() == 11 * 4096
+
+
+def test_make_room_deletes_the_fewest_oldest_segments_never_the_newest():
+    segs = [("00000001.seg", 16368), ("00000585.seg", 16368), ("00001169.seg", 100)]
+    assert log_trim(segs, 1, 4096) == ["00000001.seg"]
+    assert log_trim(segs, 16 * 1024, 4096) == ["00000001.seg"]  # 16,368 + 16 B: 4 blocks
+    assert log_trim(segs, 16 * 1024 + 1, 4096) == ["00000001.seg", "00000585.seg"]
+    assert log_trim(segs, 32 * 1024 + 1, 4096) is None  # only the newest is left
+    assert log_trim(segs[-1:], 1, 4096) is None

@@ -94,6 +94,19 @@ def test_full_flash_is_refused_before_anything_is_written(tmp_path, real_port):
             assert dev.eval_json("'fw' in os.listdir('/')") is False
 
 
+def test_a_bad_configuration_is_refused_before_the_build_is_installed(
+        tmp_path, firmware_image, v2, real_port):
+    """The configuration is checked before anything is written (it is
+    written after the switch: before, the new build was installed, then the
+    configuration refused)."""
+    if real_port:
+        pytest.skip("virtual boards only")
+    with fresh_board(tmp_path, "cfg", firmware_image[0]) as vb:
+        with pytest.raises(UserError, match="invalid configuration: .*profile"):
+            flash(vb.port, "sim", {"profile": "mars"}, files=v2[0])
+        assert whole_build_answers(vb, {firmware_image[1], v2[1]}) == firmware_image[1]
+
+
 @pytest.mark.parametrize("part", range(4))
 def test_unplugged_at_every_step_the_board_boots_a_whole_firmware(
         part, tmp_path, firmware_image, v2, real_port, monkeypatch):

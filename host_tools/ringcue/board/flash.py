@@ -254,6 +254,10 @@ def flash(port: str, board: str, config_changes: dict | None = None, progress=No
         res.device = info = dev.info()
         check_device(info, board)
         st = dev.status(with_config=bool(config_changes))
+        # checked before anything is written; written after the switch, so
+        # counted in the room the build needs
+        cfg = merged_config(st["config"], config_changes) if config_changes else None
+        cfg_bytes = json.dumps(cfg, ensure_ascii=False).encode() if cfg else b""
         cur = st["current"]
         main_ok = st["main"] == sha256(boot)
         if cur == bid and st["sealed"] and st["digest"] == tree_digest(want) and main_ok:
@@ -265,7 +269,8 @@ def flash(port: str, board: str, config_changes: dict | None = None, progress=No
             todo = [p for p in sorted(files) if have_new.get(p) != want[p]]
             upload = [p for p in todo if cur_tree.get(p) != want[p]]
             copy = [p for p in todo if p not in upload]
-            need = room_needed([files[p] for p in todo] + ([] if main_ok else [boot]),
+            need = room_needed([files[p] for p in todo] + ([] if main_ok else [boot])
+                               + ([cfg_bytes] if cfg else []),
                                {p.rpartition("/")[0] for p in todo}, st["block"])
             free = st["free"]
             # the builds but the current one go first (the log counts on it), if
@@ -310,9 +315,8 @@ def flash(port: str, board: str, config_changes: dict | None = None, progress=No
                 raise UserError(f"verification failed for {', '.join(wrong)}; flash again")
             step("switching to the new build")
             dev.switch(cur, bid)  # /fw/current: one rename; old builds removed
-        if config_changes:
-            cfg = merged_config(st["config"], config_changes)
-            dev.put(cfgschema.CONFIG_PATH, json.dumps(cfg, ensure_ascii=False).encode())
+        if cfg:
+            dev.put(cfgschema.CONFIG_PATH, cfg_bytes)
             res.config = cfg
         step("restarting the board")
         dev.soft_reset()
