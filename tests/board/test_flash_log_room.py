@@ -198,3 +198,37 @@ def test_make_room_deletes_the_fewest_oldest_segments_never_the_newest():
     assert log_trim(segs, 16 * 1024 + 1, 4096) == ["00000001.seg", "00000585.seg"]
     assert log_trim(segs, 32 * 1024 + 1, 4096) is None  # only the newest is left
     assert log_trim(segs[-1:], 1, 4096) is None
+
+
+def test_a_build_loses_its_manifest_first_when_deleted(tmp_path):
+    """A power cut while the flasher deletes a build must not leave part of
+    it with its MANIFEST.json: main.py would take that for a whole build.
+    The on-board helper, run by CPython on a real folder listed manifest
+    last, removes the manifest before anything else."""
+    import os as real_os
+
+    build = tmp_path / "fw" / "b1"
+    (build / "ringcue_fw").mkdir(parents=True)
+    for name in ("board.py", "ringcue_fw/app.mpy", "MANIFEST.json"):
+        (build / name).write_text("x")
+    removed = []
+
+    class Os:  # MicroPython's os on top of CPython's; ilistdir lists the manifest last
+        stat, rmdir = staticmethod(real_os.stat), staticmethod(real_os.rmdir)
+
+        @staticmethod
+        def ilistdir(p):
+            names = sorted(real_os.listdir(p), key=lambda n: n == "MANIFEST.json")
+            return [(n, 0x4000 if real_os.path.isdir(f"{p}/{n}") else 0x8000, 0) for n in names]
+
+        @staticmethod
+        def remove(p):
+            removed.append(p[len(str(build)) + 1:])
+            real_os.remove(p)
+
+    ns: dict = {}
+    exec(onboard_source("rc_fs"), ns)
+    ns["os"] = Os
+    ns["_rc_rmtree"](str(build))
+    assert removed[0] == "MANIFEST.json" and not build.exists()
+    assert sorted(removed) == ["MANIFEST.json", "board.py", "ringcue_fw/app.mpy"]

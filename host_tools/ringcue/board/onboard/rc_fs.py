@@ -83,9 +83,10 @@ def _rc_rmtree(p):
         return
     # the manifest first: a build cut midway through deleting is never
     # taken for a whole one
-    _rc_rmtree(p + '/MANIFEST.json')
-    for e in list(os.ilistdir(p)):
-        _rc_rmtree(p + '/' + e[0])
+    names = [e[0] for e in os.ilistdir(p)]
+    names.sort(key=lambda n: n != 'MANIFEST.json')
+    for n in names:
+        _rc_rmtree(p + '/' + n)
     os.rmdir(p)
 
 
