@@ -527,7 +527,7 @@ class _Tallies:
         elif a is not None and b is not None and a >= b:
             return cls(None, None, [(lo, hi)], None)
         else:
-            months = (0 if a is None else tallies.month_of(a),
+            months = (0 if a is None else max(0, tallies.month_of(a)),  # (not -1: unsynced)
                       None if b is None else tallies.month_of(b))
             edges = ([(lo, a)] if lo is not None and lo < a else []) + \
                 ([(b, hi)] if hi is not None and b < hi else [])

@@ -145,6 +145,9 @@ class Store:
                             self.execute(self._ddl(sql))
             if had < schema.TALLIES:
                 self._start_tallies(count=had > 0)
+            elif had < schema.TRIGGERS:  # the triggers made at step 5, replaced
+                for sql in self._tally_triggers():
+                    self.execute(sql)
             self.execute("INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
                          "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
                          (str(schema.VERSION),))

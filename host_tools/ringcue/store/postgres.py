@@ -199,7 +199,10 @@ class PostgresStore(BaseStore):
                             for sql in tallies.delta_sql(rows, sign, self.month_sql))
             refs = " ".join(f"{'OLD' if rows == 'old_rows' else 'NEW'} TABLE AS {rows}"
                             for rows, _ in parts)
-            out += [f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
+            out += [f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql "
+                    # (the tables as the store's own session finds them, not as
+                    # a DBA's or pg_restore's search_path would)
+                    "SET search_path FROM CURRENT AS "
                     f"$$ BEGIN {sqls} RETURN NULL; END $$",
                     f"DROP TRIGGER IF EXISTS {name} ON calls",
                     f"CREATE TRIGGER {name} AFTER {event} ON calls REFERENCING {refs} "

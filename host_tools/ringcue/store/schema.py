@@ -60,8 +60,11 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         "CREATE INDEX IF NOT EXISTS records_boot_fault ON records (device_id) "
         "WHERE type IN (1, 6)",
     ]),
+    (6, []),  # the tally triggers again (base.migrate): PostgreSQL's upsert in key order
+    # (two writers of one board deadlocked) and find their tables whatever the search_path
 ]
 TALLIES = 5  # the version that has them
+TRIGGERS = 6  # the version whose tally triggers are current
 VERSION = MIGRATIONS[-1][0]  # what this ringcue writes
 META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 TABLES = {"devices", "records", "calls", "time_syncs", "issues"}  # a ringcue store has these

@@ -82,8 +82,11 @@ def delta_sql(source: str, sign: int, month_sql: str) -> list[str]:
     def upsert(table, cols, select, n_cols, group):
         sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in n_cols)
         key = ", ".join(c for c in cols if c not in n_cols)
+        # rows upserted in key order: two writers of one board's calls lock
+        # the tally rows they share in the same order, so neither deadlocks
+        order = " ORDER BY " + ", ".join(str(i + 1) for i in range(len(cols) - len(n_cols)))
         return (f"INSERT INTO {table} ({', '.join(cols)}) SELECT {select} FROM {source} AS c "
-                f"{group} ON CONFLICT ({key}) DO UPDATE SET {sets}")
+                f"{group}{order} ON CONFLICT ({key}) DO UPDATE SET {sets}")
 
     calls = upsert(
         "tally_calls", (*keys.split(", "), "cat", "rbin", "known", "alarm", "cleared",
