@@ -255,3 +255,29 @@ def test_writes_under_another_search_path_keep_the_tallies(pg_url):
     with open_store(pg_url) as s:
         assert tallies.differences(s) == 0
         _check(s, {"tz": "UTC"})
+
+
+def test_a_store_missing_a_tally_trigger_is_recounted(store):
+    """Tallies are trusted only with all their triggers: calls written while
+    one was dropped are not in them, so the report recounts. (PostgreSQL's
+    TRUNCATE calls fires no DELETE trigger: a trigger of its own empties them.)"""
+    pull(FakeBoard(1, board_log(1, 80), per_read=9), store)
+    assert store.has_tallies()
+    with store.transaction():
+        store.execute("DROP TRIGGER tally_insert" if store.kind == "sqlite" else
+                      "DROP TRIGGER ringcue_tally_insert ON calls")
+    pull(FakeBoard(2, board_log(2, 60), per_read=9), store)
+    assert tallies.differences(store) > 0 and not store.has_tallies()
+    assert figures._Tallies.plan(store, ZoneInfo("UTC"), None, None) is None
+    r = _check(store, {"tz": "UTC"})
+    assert r.fleet.offered() == store.execute("SELECT count(*) FROM calls").fetchone()[0]
+
+
+def test_truncating_the_calls_empties_the_tallies(pg_url):
+    with open_store(pg_url) as s:
+        pull(FakeBoard(1, board_log(1, 80), per_read=9), s)
+        with s.transaction():
+            s.execute("TRUNCATE calls")
+        assert tallies.differences(s) == 0 and s.has_tallies()
+        assert s.execute("SELECT count(*) FROM tally_calls").fetchone()[0] == 0
+        assert figures.build(s, tz="UTC").fleet.offered() == 0

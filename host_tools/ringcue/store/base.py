@@ -181,8 +181,16 @@ class Store:
     def has_tallies(self) -> bool:
         """Whether the report may read the tallies: a store of their version,
         read as it is (SQLite read-only over insane syncs hides calls' times
-        the tallies still count: the report then recounts)."""
-        return self.schema_version() >= schema.TALLIES
+        the tallies still count: the report then recounts), whose triggers
+        are all there (a store someone dropped one of is recounted)."""
+        return self.schema_version() >= schema.TALLIES and \
+            self._tally_trigger_count() == self.TALLY_TRIGGERS
+
+    TALLY_TRIGGERS = 3  # how many _tally_triggers() makes
+
+    def _tally_trigger_count(self) -> int:
+        """How many of the tally triggers the store has."""
+        raise NotImplementedError
 
     def _add_column(self, table, column, decl):
         raise NotImplementedError

@@ -207,7 +207,21 @@ class PostgresStore(BaseStore):
                     f"DROP TRIGGER IF EXISTS {name} ON calls",
                     f"CREATE TRIGGER {name} AFTER {event} ON calls REFERENCING {refs} "
                     f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()"]
-        return out
+        # TRUNCATE calls fires no DELETE trigger: it empties the tallies too
+        return out + [
+            "CREATE OR REPLACE FUNCTION ringcue_tally_truncate() RETURNS trigger LANGUAGE "
+            "plpgsql SET search_path FROM CURRENT AS $$ BEGIN TRUNCATE "
+            f"{', '.join(tallies.TABLES)}; RETURN NULL; END $$",
+            "DROP TRIGGER IF EXISTS ringcue_tally_truncate ON calls",
+            "CREATE TRIGGER ringcue_tally_truncate AFTER TRUNCATE ON calls "
+            "FOR EACH STATEMENT EXECUTE FUNCTION ringcue_tally_truncate()"]
+
+    TALLY_TRIGGERS = 4  # insert, delete, update, truncate
+
+    def _tally_trigger_count(self):
+        return self.execute("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'calls'::regclass "
+                            "AND tgname LIKE 'ringcue_tally_%' AND tgenabled != 'D'"
+                            ).fetchone()[0]
 
     def _add_column(self, table, column, decl):
         self.conn.execute(schema.to_postgres(

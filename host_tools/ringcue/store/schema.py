@@ -61,7 +61,8 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         "WHERE type IN (1, 6)",
     ]),
     (6, []),  # the tally triggers again (base.migrate): PostgreSQL's upsert in key order
-    # (two writers of one board deadlocked) and find their tables whatever the search_path
+    # (two writers of one board deadlocked), find their tables whatever the search_path,
+    # and TRUNCATE calls empties the tallies
 ]
 TALLIES = 5  # the version that has them
 TRIGGERS = 6  # the version whose tally triggers are current

@@ -143,6 +143,11 @@ class SQLiteStore(BaseStore):
                 f"CREATE TRIGGER IF NOT EXISTS tally_update AFTER UPDATE OF {cols} ON calls "
                 f"{body(('OLD', -1), ('NEW', 1))}"]
 
+    def _tally_trigger_count(self):
+        return self.db.execute("SELECT count(*) FROM main.sqlite_master WHERE type='trigger' "
+                               "AND name IN ('tally_insert', 'tally_delete', 'tally_update')"
+                               ).fetchone()[0]
+
     def has_tallies(self):
         return not self.hiding and super().has_tallies()
 
