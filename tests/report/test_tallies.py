@@ -67,10 +67,47 @@ def _late_sync_log(device: int, calls: int) -> list[bytes]:
 
 
 def _check(s, sel):
+    """The recount against each way the tallied report can take: the
+    calendar from the tallied hours, recounted, or the cheaper (chosen)."""
     a = figures.build(s, tallied=False, **sel)
-    b = figures.build(s, **sel)
-    assert _same(a, b), sel
+    for way in ("hours", "calls", None):
+        figures._Tallies.calendar = way
+        try:
+            b = figures.build(s, **sel)
+        finally:
+            figures._Tallies.calendar = None
+        assert _same(a, b), (sel, way)
     return a
+
+
+def _way(s, tz, start=None, end=None):
+    """What the chooser takes for the whole fleet: 'hours' or 'calls'."""
+    plan = figures._Tallies.plan(s, ZoneInfo(tz), *figures.day_bounds(start, end, ZoneInfo(tz)))
+    assert plan is not None and plan.hours
+    plan.choose(s, "", [])
+    return "hours" if plan.hours else "calls"
+
+
+def test_the_calendar_is_read_the_cheaper_way(store):
+    """Sparse calls (the fleet: about one call a desk-hour) recount the
+    calendar; dense ones (a desk's busy hours) place the tallied hours. A
+    zone off the hour reads 4 rows an hour (its quarters)."""
+    _fleet(store)
+    assert _way(store, "Europe/London") == "calls"
+    assert _way(store, "Asia/Kolkata", D(2026, 3, 17), D(2026, 10, 12)) == "calls"
+    t0 = int(dt.datetime(2026, 12, 7, 8, tzinfo=dt.timezone.utc).timestamp() * 1000)
+    rows = [("busy", i + 1, "Busy desk", 1, i, 1 + i % 5, "answered" if i % 3 else "abandoned",
+             2000 + 37 * i, 1, 0, "uk", None, t0 + i * 3_000, "synced", None, None)
+            for i in range(20_000)]  # 1,200 calls an hour for 17 hours
+    store.bulk_insert("calls", fleetgen.CALL_COLUMNS, rows)
+    assert tallies.differences(store) == 0
+    start = D(2026, 12, 1)
+    assert _way(store, "Europe/London", start) == "hours"
+    assert _way(store, "Asia/Kolkata", start) == "hours"
+    for tz in ("Europe/London", "Asia/Kolkata"):
+        for sel in ({}, {"start": start}):
+            a = figures.build(store, tallied=False, tz=tz, **sel)
+            assert _same(a, figures.build(store, tz=tz, **sel))
 
 
 def _fleet(s):

@@ -386,8 +386,10 @@ def build(db, desks=(), start=None, end=None, tz: str | None = None,
         chosen[dev, desk] = figs.get(label) or figs.setdefault(label, Figures())
     if plan is not None and chosen:  # (some desks: their boards' rows by index)
         devs = sorted({dev for dev, _ in chosen})
-        plan.add(db, chosen, f" WHERE device_id IN ({','.join('?' * len(devs))})" if desks
-                 else "", devs if desks else [], short_abandons)
+        some, some_args = (f" WHERE device_id IN ({','.join('?' * len(devs))})", devs) \
+            if desks else ("", [])
+        plan.choose(db, some, some_args)
+        plan.add(db, chosen, some, some_args, short_abandons)
     for (dev, desk), f in chosen.items():
         sel = "FROM calls WHERE device_id=? AND COALESCE(desk, '')=?"
         if plan is None:
@@ -395,7 +397,7 @@ def build(db, desks=(), start=None, end=None, tz: str | None = None,
         else:
             for a, b in plan.edges:  # the days of the range outside whole months
                 recount.add(f, sel + " AND wall_ms >= ? AND wall_ms < ?", [dev, desk, a, b])
-            if plan.cover and not plan.hours:  # the zone's hours are not the tallies'
+            if plan.cover and not plan.hours:  # the calendar recounted (see _Tallies)
                 w, a = plan.cover
                 recount.add(f, sel + w, [dev, desk, *a], shape=False)
         # the latest missed calls, for the list a manager calls back from
@@ -508,6 +510,40 @@ class _Tallies:
     edges: list  # [(lo, hi)] ms recounted from the calls
     cover: tuple | None  # (' AND wall_ms ...', args): the calls the months hold
     changes: tuple = ((), (0,))  # the zone's offset changes: (at ms, ...), (offsets, ...)
+
+    # The calendar from the tallies places each desk's UTC hours (or their
+    # quarters: 4 rows an hour) twice (days, then weekday x hour); a recount
+    # places each call once. With fewer than a few calls a desk-hour (1 M
+    # calls a year over 500 desks: 1.4) recounting is cheaper, and exact too.
+    # HOUR_COST: what placing one tallied row costs against counting one
+    # call's calendar key: 2-3x on SQLite, measured at 1 M calls (bench_store.py).
+    HOUR_COST = 2.0
+    calendar = None  # "hours" or "calls": forced (tests); None: the cheaper one
+
+    def choose(self, db, some: str, some_args: list):
+        """Recount the calendar instead of placing the tallied hours where
+        that reads fewer rows (counted in the tallies: cheap)."""
+        if not self.hours or self.months is None:
+            return
+        way = self.calendar
+        if way is None:
+            first, last, quarters = self.hours
+            w, a = (some + " AND" if some else " WHERE") + " n != 0", list(some_args)
+            for op, v in ((">=", first), ("<", last)):
+                if v is not None:
+                    w += f" AND hour {op} ?"
+                    a.append(v)
+            rows = db.execute(f"SELECT count(*) FROM tally_hours{w}", a).fetchone()[0]
+            w, a = (some + " AND" if some else " WHERE") + " month >= ?", \
+                [*some_args, max(0, self.months[0])]
+            if self.months[1] is not None:
+                w += " AND month < ?"
+                a.append(self.months[1])
+            calls = db.execute(f"SELECT {_sum('n')} FROM tally_calls{w}", a).fetchone()[0]
+            way = "calls" if rows * (4 if quarters else 1) * self.HOUR_COST > (calls or 0) \
+                else "hours"
+        if way == "calls":
+            self.hours = None  # build() recounts the calendar over the months (cover)
 
     @classmethod
     def plan(cls, db, zone, lo, hi) -> "_Tallies | None":
