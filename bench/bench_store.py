@@ -1,15 +1,17 @@
 """The report at scale, on both stores: 10 million calls over 500 desks (a
 year of a large organisation) beside 1 million, on SQLite and on
 PostgreSQL, each report in a fresh `ringcue report` process (seconds and
-the process's peak RSS), read from the store's tallies and, in the same
-run, recounted from every call as before them (the report's oracle,
-figures.build(tallied=False)). The figures of the two stores and of the
-two ways are checked equal. Also: what keeping the tallies costs a pull
+the process's peak RSS), in the same run three ways: recounted from every
+call as before the tallies (the report's oracle, figures.build(tallied=
+False)), read from the tallies with the calendar always from their hours
+("hours", as before the chooser), and as the report does now ("tallies":
+the calendar from the hours or recounted, whichever reads fewer rows). The
+text reports of the two stores and of the three ways are checked equal. Also: what keeping the tallies costs a pull
 (a year of one desk's log pulled, and fleetgen's insert rate, with the
 tally triggers and without) and the store's size before and after they
 were counted in (a cached store from before them is upgraded here, timed).
 
-    .venv/bin/python bench/bench_store.py [--calls 10000000] [--small 1000000]
+    .venv/bin/python bench/bench_store.py [--calls 10000000] [--small 1000000] [--no-costs]
 
 On demand (`make bench`), not in `make test`: generating the 10 M stores
 takes minutes. They are cached (SQLite: build/bench-store/; PostgreSQL:
@@ -105,14 +107,18 @@ def size_mb(location) -> float:
     return Path(location).stat().st_size / 1e6
 
 
-# `ringcue report` in a child process; with "recount" as its first argument,
-# every call is recounted (the report as it was before the tallies)
+# `ringcue report` in a child process; its first argument: "recount" (every
+# call recounted, the report as it was before the tallies), "hours" (the
+# calendar always from the tallied hours, as before the chooser) or "tallies"
 REPORT = """
 import functools, sys
 from ringcue.cli.main import main
 from ringcue.report import figures
-if sys.argv.pop(1) == "recount":
+how = sys.argv.pop(1)
+if how == "recount":
     figures.build = functools.partial(figures.build, tallied=False)
+elif how == "hours":
+    figures._Tallies.calendar = "hours"
 sys.argv[0] = "ringcue"
 sys.exit(main())
 """
@@ -133,10 +139,11 @@ def measured(location, how, *args) -> tuple[float, float]:
 
 def upgraded(location) -> float | None:
     """Open the store for writing: a store from before the tallies is
-    upgraded (its calls counted into them). Seconds, or None: nothing to do."""
+    upgraded (its calls counted into them; a later version's steps too).
+    Seconds, or None: nothing to do."""
     with open_store(location, readonly=True) as s:
         had = s.schema_version()
-    if had >= schema.TALLIES:
+    if had >= schema.VERSION:
         return None
     t = time.monotonic()
     open_store(location).close()
@@ -222,6 +229,7 @@ def main():
     ap.add_argument("--year", type=int, default=36_500, help="calls in the pulled log")
     ap.add_argument("--costs-only", action="store_true", help="only what the tallies cost "
                     "a write")
+    ap.add_argument("--no-costs", action="store_true", help="only the reports")
     a = ap.parse_args()
     admin, _ = server()
     cases = [("whole fleet, a year", ()),
@@ -233,7 +241,7 @@ def main():
     t = Table(title=f"ringcue report over {DESKS} desks: {a.small:,} vs {a.calls:,} calls, "
                     "SQLite vs PostgreSQL, recounting every call vs reading the tallies "
                     "(each a fresh process; peak RSS of the client)")
-    for c in ("store", "calls", "size MB", "report", "recount s", "tallies s",
+    for c in ("store", "calls", "size MB", "report", "recount s", "hours s", "tallies s",
               "RSS MB (recount/tallies)"):
         t.add_column(c, justify="left" if c in ("store", "report") else "right")
     sizes = Table(title="store size, and counting the tallies of a store made before them")
@@ -254,18 +262,20 @@ def main():
                 sizes.add_row(kind, f"{calls:,}", "-", f"{size_mb(loc):,.0f}", "cached")
             for i, (name, args) in enumerate(cases):  # (text reports, to compare)
                 got = {}
-                for how in ("recount", "tallies"):
+                for how in ("recount", "hours", "tallies"):
                     got[how] = measured(loc, how, *args, "--format", "text", "--out",
                                         str(CACHE / f"{kind}-{calls}-{i}-{how}.txt"))
                     results[calls][f"{kind} {name} {how}"] = tuple(round(v, 2)
                                                                    for v in got[how])
                 t.add_row(kind, f"{calls:,}", f"{size_mb(loc):,.0f}", name,
-                          f"{got['recount'][0]:.2f}", f"{got['tallies'][0]:.2f}",
+                          f"{got['recount'][0]:.2f}", f"{got['hours'][0]:.2f}",
+                          f"{got['tallies'][0]:.2f}",
                           f"{got['recount'][1]:.0f} / {got['tallies'][1]:.0f}")
     costs = Table(title="what keeping the tallies costs a write (fresh stores, seconds)")
     for c in ("store", "write", "with tallies", "without", "ratio"):
         costs.add_column(c, justify="left" if c in ("store", "write") else "right")
-    for kind, what, with_, without in write_costs(admin, a.cost_calls, a.year):
+    for kind, what, with_, without in () if a.no_costs else write_costs(admin, a.cost_calls,
+                                                                        a.year):
         costs.add_row(kind, what, f"{with_:.1f}", f"{without:.1f}", f"{with_ / without:.2f}x")
         results.setdefault("write costs", {})[f"{kind} {what}"] = (round(with_, 1),
                                                                    round(without, 1))
@@ -278,7 +288,7 @@ def main():
         r["identical figures"] = all(
             summary(CACHE / f"{kind}-{calls}-{i}-{how}.txt") ==
             summary(CACHE / f"SQLite-{calls}-{i}-recount.txt") for i in range(len(cases))
-            for kind in ("SQLite", "PostgreSQL") for how in ("recount", "tallies"))
+            for kind in ("SQLite", "PostgreSQL") for how in ("recount", "hours", "tallies"))
         print(f"{calls:,} calls: the reports of both stores, recounted and tallied, "
               f"identical: {r['identical figures']}")
     if a.costs_only:
