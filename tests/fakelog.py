@@ -17,22 +17,32 @@ from ringcue_core import codes, logfmt
 BASE_MS = 1_790_000_000_000  # 2026-09-21
 
 
+class BootLog:
+    """The records of one boot, numbered from 1 and hash-chained as the
+    firmware writes them, starting with the boot record; `ticks` is the
+    board's clock for the next record."""
+
+    def __init__(self, ticks: int = 1000):
+        self.raws: list[bytes] = []
+        self.prev = logfmt.GENESIS
+        self.ticks = ticks
+        self.rec(codes.REC_BOOT, b"build-000001" + b"0.1.1")
+
+    def rec(self, rtype: int, payload: bytes):
+        raw = logfmt.encode(rtype, len(self.raws) + 1, 1, self.ticks, self.prev, payload)
+        self.prev = logfmt.link(raw)
+        self.raws.append(raw)
+
+
 def board_log(device: int, calls: int, seed: int = 0) -> list[bytes]:
     """Raw records of one boot: a boot record, a time sync, then `calls`
     calls (most answered, each followed by its hang-up)."""
     rnd = random.Random(seed * 1000 + device)
-    raws, prev, ticks = [], logfmt.GENESIS, 1000
-
-    def rec(rtype, payload):
-        nonlocal prev
-        raw = logfmt.encode(rtype, len(raws) + 1, 1, ticks, prev, payload)
-        prev = logfmt.link(raw)
-        raws.append(raw)
-
-    rec(codes.REC_BOOT, b"build-000001" + b"0.1.1")
+    log = BootLog(ticks=1000)
+    rec = log.rec
     rec(codes.REC_TIME_SYNC, struct.pack("<Q", BASE_MS + device * 60_000))
     for _ in range(calls):
-        ticks += rnd.randint(20_000, 900_000)
+        log.ticks += rnd.randint(20_000, 900_000)
         rings = rnd.choice((1, 2, 2, 3, 3, 4, 5, 7))
         answered = rnd.random() < 0.85
         flags = (1 if answered else 2) | (0x10 if rings >= 2 else 0) | \
@@ -41,10 +51,10 @@ def board_log(device: int, calls: int, seed: int = 0) -> list[bytes]:
         rec(codes.REC_CALL, logfmt.call_payload(rings, flags, ans, "uk",
                                                  rnd.randint(0, 9000) if rings >= 4 else 0))
         if answered:
-            call = len(raws)
-            ticks += rnd.randint(5_000, 300_000)
+            call = len(log.raws)
+            log.ticks += rnd.randint(5_000, 300_000)
             rec(codes.REC_HANGUP, struct.pack("<II", call, rnd.randint(5_000, 300_000)))
-    return raws
+    return log.raws
 
 
 class FakeBoard:

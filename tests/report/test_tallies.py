@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from fakelog import BASE_MS, FakeBoard, board_log
+from fakelog import BASE_MS, BootLog, FakeBoard, board_log
 from ringcue.report import figures
 from ringcue.sim import fleetgen
 from ringcue.store import open_store, schema, tallies
@@ -46,24 +46,17 @@ def _same(a, b):
 def _late_sync_log(device: int, calls: int) -> list[bytes]:
     """One boot: calls, then the time sync, then more calls (the calls
     before it are placed only once a pull has the sync)."""
-    raws, prev, ticks = [], logfmt.GENESIS, 5_000
-
-    def rec(rtype, payload):
-        nonlocal prev
-        raw = logfmt.encode(rtype, len(raws) + 1, 1, ticks, prev, payload)
-        prev = logfmt.link(raw)
-        raws.append(raw)
-
-    rec(codes.REC_BOOT, b"build-000001" + b"0.1.1")
+    log = BootLog(ticks=5_000)
+    rec = log.rec
     for i in range(calls):
         if i == calls // 2:
             rec(codes.REC_TIME_SYNC, struct.pack("<Q", BASE_MS + 40 * 86_400_000))
-        ticks += 3_600_000 * (1 + i % 5) + 900_000 * (i % 3)  # hours and quarters apart
+        log.ticks += 3_600_000 * (1 + i % 5) + 900_000 * (i % 3)  # hours and quarters apart
         rings = 1 + i % 6
         rec(codes.REC_CALL, logfmt.call_payload(rings, (1 if i % 4 else 2) | 0x10,
                                                  (rings - 1) * 3000 + 40 * i if i % 4 else None,
                                                  "uk", 0))
-    return raws
+    return log.raws
 
 
 def _check(s, sel):

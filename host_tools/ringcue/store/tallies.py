@@ -19,7 +19,7 @@ rolls them back with the calls. Each trigger takes a call's old row out
 "desk" is COALESCE(desk, '') as the report groups calls (with the device id).
 month: UTC months since 1970-01; -1 for a call with no wall-clock time, -2
 for a wall-clock time outside years 1970-9999 (the report recounts those).
-Rows that fall to zero stay (n = 0) until the next rebuild; readers skip them.
+Rows that fall to zero stay (n = 0); readers skip them.
 
 The expressions are those of the report's raw recount (categories,
 half-up tenths, ring bins 1-6): tests/report/test_tallies.py checks the
