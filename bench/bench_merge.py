@@ -31,6 +31,7 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+from cached_store import cached_sqlite  # noqa: E402
 from fakelog import FakeBoard, board_log  # noqa: E402
 from ringcue.store import merge as this_merge  # noqa: E402
 from ringcue.store import open_store  # noqa: E402
@@ -43,19 +44,12 @@ CACHE = ROOT / "build" / "bench-merge"
 def source(desks: int, calls: int) -> Path:
     """A laptop's store: `desks` boards, each pulled with `calls` calls."""
     path = CACHE / f"laptop-{desks}x{calls}.db"
-    if path.exists():
-        return path
-    CACHE.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    for sfx in ("", "-wal", "-shm"):
-        Path(str(tmp) + sfx).unlink(missing_ok=True)
-    print(f"pulling {desks} boards x {calls:,} calls into {tmp.name} ...", flush=True)
-    s = SQLiteStore(tmp)
-    for d in range(1, desks + 1):
-        pull(FakeBoard(d, board_log(d, calls), per_read=200), s)
-    s.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    s.close()
-    tmp.rename(path)
+
+    def fill(s):
+        print(f"pulling {desks} boards x {calls:,} calls into {path.name} ...", flush=True)
+        for d in range(1, desks + 1):
+            pull(FakeBoard(d, board_log(d, calls), per_read=200), s)
+    cached_sqlite(path, fill)
     return path
 
 

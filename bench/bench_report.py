@@ -21,8 +21,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from cached_store import cached_sqlite
+
 from ringcue.sim import fleetgen
-from ringcue.store.sqlite import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "build" / "bench-report"
@@ -32,17 +33,12 @@ TARGET_S = 5.0
 
 def store_for(calls: int, desks: int = 50) -> Path:
     path = CACHE / (f"fleet-{calls}.db" if desks == 50 else f"fleet-{calls}-{desks}.db")
-    if not path.exists():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.unlink(missing_ok=True)
-        s = Store(tmp)
-        t = time.monotonic()
+    t = time.monotonic()
+
+    def fill(s):
         fleetgen.generate(s, desks=desks, calls=calls, days=365, seed=1,
                           end=dt.date(2026, 10, 31))
-        s.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        s.close()
-        tmp.rename(path)
+    if cached_sqlite(path, fill):
         print(f"generated {calls:,} calls in {time.monotonic() - t:.1f}s -> {path}")
     return path
 

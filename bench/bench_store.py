@@ -36,6 +36,7 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+from cached_store import cached_sqlite  # noqa: E402
 from pgserver import create_database, drop_database, with_database  # noqa: E402
 from ringcue.sim import fleetgen  # noqa: E402
 from ringcue.store import open_store, schema  # noqa: E402
@@ -63,19 +64,13 @@ def _gen(store, calls):
 
 def sqlite_store(calls) -> tuple[str, float | None]:
     path = CACHE / f"fleet-{calls}-{DESKS}.db"
-    took = None
-    if not path.exists():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        for sfx in ("", "-wal", "-shm"):
-            Path(str(tmp) + sfx).unlink(missing_ok=True)
+    took = []
+
+    def fill(s):
         print(f"generating {calls:,} calls into SQLite ...", flush=True)
-        s = SQLiteStore(tmp)
-        took = _gen(s, calls)
-        s.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        s.close()
-        tmp.rename(path)
-    return str(path), took
+        took.append(_gen(s, calls))
+    cached_sqlite(path, fill)
+    return str(path), took[0] if took else None
 
 
 def pg_store(admin, calls) -> tuple[str, float | None]:

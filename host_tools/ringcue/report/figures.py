@@ -327,13 +327,18 @@ def day_bounds(start: dt.date | None, end: dt.date | None, tz: ZoneInfo):
 
 def _dates_sql(start, end, zone) -> tuple[str, list]:
     """' AND wall_ms ...' conditions (and their arguments) for the date range."""
-    lo, hi = day_bounds(start, end, zone)
+    return _range_sql("wall_ms", *day_bounds(start, end, zone))
+
+
+def _range_sql(col: str, lo, hi) -> tuple[str, list]:
+    """' AND col >= lo AND col < hi' (either bound None: left out), with its
+    arguments."""
     sql, args = "", []
     if lo is not None:
-        sql += " AND wall_ms >= ?"
+        sql += f" AND {col} >= ?"
         args.append(lo)
     if hi is not None:
-        sql += " AND wall_ms < ?"
+        sql += f" AND {col} < ?"
         args.append(hi)
     return sql, args
 
@@ -643,13 +648,9 @@ class _Tallies:
         its rows are UTC hours (or their quarters, t), each moved by the
         zone's offset in force then (in the same unit)."""
         first, last, quarters = self.hours
-        w, a = (some + " AND" if some else " WHERE") + " n != 0", list(some_args)
-        if first is not None:
-            w += " AND hour >= ?"
-            a.append(first)
-        if last is not None:
-            w += " AND hour < ?"
-            a.append(last)
+        hours, hours_args = _range_sql("hour", first, last)
+        w = (some + " AND" if some else " WHERE") + " n != 0" + hours
+        a = list(some_args) + hours_args
         unit = tallies.QUARTER_MS if quarters else tallies.HOUR_MS
         if quarters:  # the hour's quarters as rows: the fourth is the rest
             rows = " UNION ALL ".join(
